@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kedr_sample: build, lab, tests.
+#
+#   make                  build kedr_sample.ko and the sample target against
+#                         KDIR (default: the running kernel's headers)
+#   make demo             build, boot the lab, run the cfake scenario, print
+#                         what kedr_sample produced
+#   make check            build everything and run every test under prove
+#   make clean            remove what the build made
+#
+# The lab (tests/vm/) boots Debian's own kernel under QEMU; `make demo` and
+# `make check` build against that kernel's headers, never the host's.
+
+ifneq ($(KERNELRELEASE),)
+# ---- kbuild part: read by the kernel's build system -----------------------
+obj-m := kedr_sample.o
+obj-m += sample_target/
+obj-m += tests/modules/
+ccflags-y := -Werror
+
+else
+# ---- the ordinary part ----------------------------------------------------
+KDIR ?= /lib/modules/$(shell uname -r)/build
+TOP := $(abspath .)
+LAB_KVER_FILE := $(TOP)/build/lab/kernel-version
+LAB_KDIR = /lib/modules/$(shell cat $(LAB_KVER_FILE))/build
+
+.PHONY: all modules clean lab lab-modules check demo
+
+all: modules
+
+modules:
+	$(MAKE) -C $(KDIR) M=$(TOP) modules
+
+# Install what the lab needs (once) and pick the kernel it boots.
+lab:
+	@$(TOP)/tests/vm/setup
+
+# Build the modules against the headers of the kernel the lab boots.
+lab-modules: lab
+	$(MAKE) -C $(LAB_KDIR) M=$(TOP) modules
+
+check: lab-modules
+	prove --timer $(TOP)/tests/*.t
+
+demo: lab-modules
+	@$(TOP)/tests/vm/run --timeout 300 $(TOP)/tests/demo.sh
+
+clean:
+	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(TOP) clean
+	rm -rf $(TOP)/build
+	find $(TOP) \( -name '*.o' -o -name '*.ko' -o -name '*.mod' \
+		-o -name '*.mod.c' -o -name '.*.cmd' -o -name '*.order' \
+		-o -name '*.symvers' \) -not -path '*/.git/*' -delete
+
+endif
