@@ -71,10 +71,10 @@
 /* ---- One entry: a 32-bit word ---------------------------------------- */
 
 /*
- *  31    28 27  24 23    20 19    16 15    12 11      7 6  5  4 3   1 0
- * +--------+------+--------+--------+--------+---------+--+----+-----+--+
- * | spare  | kind | sub    | flow   | class  | size    |LK| acc| imm |M |
- * +--------+------+--------+--------+--------+---------+--+----+-----+--+
+ *  31  29 28  25 24    20 19    16 15    12 11      7 6  5  4 3   1 0
+ * +------+------+--------+--------+--------+---------+--+----+-----+--+
+ * |spare | kind | sub    | flow   | class  | size    |LK| acc| imm |M |
+ * +------+------+--------+--------+--------+---------+--+----+-----+--+
  *
  *  M     a ModRM byte follows the opcode
  *  imm   immediate kind, KEDR_IMM_*
@@ -97,14 +97,14 @@
 #define KEDR_E_CLASS_SHIFT	12
 #define KEDR_E_FLOW_SHIFT	16
 #define KEDR_E_SUB_SHIFT	20
-#define KEDR_E_KIND_SHIFT	24
+#define KEDR_E_KIND_SHIFT	25
 
 #define KEDR_E_IMM(e)		(((e) >> KEDR_E_IMM_SHIFT) & 0x7)
 #define KEDR_E_ACC(e)		(((e) >> KEDR_E_ACC_SHIFT) & 0x3)
 #define KEDR_E_SIZE(e)		(((e) >> KEDR_E_SIZE_SHIFT) & 0x1f)
 #define KEDR_E_CLASS(e)		(((e) >> KEDR_E_CLASS_SHIFT) & 0xf)
 #define KEDR_E_FLOW(e)		(((e) >> KEDR_E_FLOW_SHIFT) & 0xf)
-#define KEDR_E_SUB(e)		(((e) >> KEDR_E_SUB_SHIFT) & 0xf)
+#define KEDR_E_SUB(e)		(((e) >> KEDR_E_SUB_SHIFT) & 0x1f)
 #define KEDR_E_KIND(e)		(((e) >> KEDR_E_KIND_SHIFT) & 0xf)
 
 /* Immediate kinds (SDM vol. 2, Appendix A.2.2 operand codes Ib, Iw, Iz, Iv) */
@@ -344,6 +344,9 @@ enum {
 enum {
 	G6 = G_COUNT_1, G7, G8, G9, G15, G16, G_0D, G_COUNT
 };
+
+/* the "sub" field of an entry has 5 bits */
+_Static_assert(G_COUNT <= 32, "too many groups for KEDR_E_SUB");
 
 /* ---- The one-byte map: SDM vol. 2, Table A-2 -------------------------- */
 
@@ -611,6 +614,8 @@ static const u32 kedr_groups[G_COUNT][8] = {
 #undef ALU8I
 
 /* ---- Mandatory prefixes: [none, 66, F3, F2] (SDM vol. 2, Table A-3) ---- */
+
+_Static_assert(P_COUNT <= 32, "too many prefix tables for KEDR_E_SUB");
 
 static const u32 kedr_pfx_tables[P_COUNT][4] = {
 /*		none              66                F3                F2 */
