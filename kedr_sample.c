@@ -5,48 +5,73 @@
  *
  * You tell kedr_sample the name of a module, the "target". kedr_sample waits
  * for it. When the target is loaded, after the kernel has placed its code in
- * memory but before the target's init function runs, kedr_sample looks at
- * every function of the target. That is the moment this file is about.
+ * memory but before the target's init function runs, kedr_sample writes an
+ * instrumented copy of every function of the target and makes the original
+ * jump to it. The copies record what the target does: each function entry
+ * and exit, and each memory read, write and locked update. When the target
+ * is unloaded, the records appear in debugfs.
  *
  * A session, on a kernel where both modules are built (see the README):
  *
  *   # insmod kedr_sample.ko target_name=kedr_sample_target
  *   # insmod sample_target/kedr_sample_target.ko
- *   # dmesg | grep '\[sample\]'
- *   [sample] waiting for "kedr_sample_target"
- *   [sample] target "kedr_sample_target" is coming: core text 2272 bytes, init text 402 bytes
- *   [sample] 12 functions, 2601 bytes (11 in core text, 1 in init text), 0 .cold parts, 2 aliases folded
  *   # echo hello > /dev/cfake0
  *   # rmmod kedr_sample_target
+ *   # cat /sys/kernel/debug/kedr_sample/output
+ *   [Totals] reads: 57; writes: 31; locked updates: 2.
+ *   TID=0xffff8880041d0000 entry: addr=0xffffffffc0243270 ("cfake_open")
+ *   TID=0xffff8880041d0000 write at 0xffffffffc02432a4 (cfake_open+0x34/0x4d [kedr_sample_target]): addr=0xffff888004a1c2c8, size=8
+ *   ...
+ *   # dmesg | grep '\[sample\]'
+ *   [sample] waiting for "kedr_sample_target"
+ *   [sample] target "kedr_sample_target" is coming: core text 4096 bytes, init text 4096 bytes
+ *   [sample] 8 functions, 1394 bytes (7 in core text, 1 in init text), 0 .cold parts, 2 aliases folded
+ *   [sample] instrumented 8 functions, left alone 0; original code 1394 bytes, ...
  *   # rmmod kedr_sample
  *
- * With "dyndbg=+p" added to the first insmod, the log also lists every
- * function found, with its address and size.
+ * Parameters: target_name (required), process_sp_accesses (record accesses
+ * through %rsp too), num_records (how many events to keep). With
+ * "dyndbg=+p" the log also lists every function found.
  *
- * The file is meant to be read from top to bottom. Its parts:
+ * The file is meant to be read from top to bottom, as a story. Its parts,
+ * which are also the chapters of the walkthrough in doc/:
  *
  *   1. The big picture
  *   2. Parameters, and reaching what the kernel does not export
- *   9. Finding the target: the module notifier, walking its functions
+ *   3. Anatomy of an x86-64 instruction
+ *   4. Decoding one instruction
+ *   5. One function, before and after
+ *   6. The run-time side: recording an event
+ *   7. The emitter
+ *   8. Patching the original
+ *   9. Finding the target, and instrumenting it
+ *  10. The output
  *  11. Module init and exit
  *  12. Limitations and exercises
- *
- * The numbers are those of the walkthrough in doc/; the parts in between
- * (the decoder, the instrumentation, the records and the output file) are
- * the chapters still to be written.
  */
 
 #define pr_fmt(fmt) "[sample] " fmt
 
+#include <linux/debugfs.h>
 #include <linux/elf.h>
+#include <linux/jump_label.h>
+#include <linux/kdebug.h>
 #include <linux/kernel.h>
 #include <linux/kprobes.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
+#include <linux/static_call_types.h>
 #include <linux/string.h>
+#include <linux/vmalloc.h>
+#include <asm/extable.h>
+#include <asm/linkage.h>
+#include <asm/msr.h>
+#include <asm/percpu.h>
 
 MODULE_AUTHOR("kedr_sample developers");
 MODULE_DESCRIPTION("Instruments a kernel module at load time and records its memory accesses");
@@ -91,9 +116,8 @@ MODULE_LICENSE("GPL");
  * the function directly, through a pointer or from the kernel, ends up in
  * the copy.
  *
- * This first version does the left column up to the first box: it waits for
- * the target, finds its functions and reports what it found. The rest of the
- * picture is drawn here so that you know where each part will fit.
+ * Some functions cannot be moved safely (part 9 says which and why); they
+ * are left as they are, and the log says so.
  */
 
 /* ==== 2. PARAMETERS, AND REACHING WHAT THE KERNEL DOES NOT EXPORT ==== */
@@ -144,8 +168,26 @@ static char target[MODULE_NAME_LEN];
 typedef unsigned long (*kallsyms_lookup_name_t)(const char *name);
 static kallsyms_lookup_name_t lookup_name;
 
-/* find_module(): the loaded (or loading) module with that name, or NULL */
+/* The kernel functions we look up, and where we keep their addresses */
 static struct module *(*kedr_find_module)(const char *name);
+static void *(*kedr_module_alloc)(unsigned long size);
+static int (*kedr_set_memory_ro)(unsigned long addr, int numpages);
+static int (*kedr_set_memory_x)(unsigned long addr, int numpages);
+static void *(*kedr_text_poke_copy)(void *addr, const void *opcode, size_t len);
+static void *(*kedr_text_poke_set)(void *addr, int c, size_t len);
+
+#define KEDR_SYMBOL(name) { #name, (void **)&kedr_##name }
+static const struct {
+	const char *name;
+	void **addr;
+} kernel_symbols[] = {
+	KEDR_SYMBOL(find_module),	/* is the target loaded already? */
+	KEDR_SYMBOL(module_alloc),	/* memory near the target, for instances */
+	KEDR_SYMBOL(set_memory_ro),	/* W^X: first read-only... */
+	KEDR_SYMBOL(set_memory_x),	/* ...then executable */
+	KEDR_SYMBOL(text_poke_copy),	/* write into read-only code */
+	KEDR_SYMBOL(text_poke_set),	/* fill read-only code */
+};
 
 /**
  * find_lookup_name() - get the address of kallsyms_lookup_name() via kprobes
@@ -168,10 +210,11 @@ static int find_lookup_name(void)
 /**
  * resolve_kernel_symbols() - find the unexported kernel functions we use
  *
- * Return: 0, or -ENOENT (with a message) if one of them is missing.
+ * Return: 0, or an error (with a message) if one of them is missing.
  */
 static int resolve_kernel_symbols(void)
 {
+	unsigned int i;
 	int err;
 
 	err = find_lookup_name();
@@ -180,15 +223,1266 @@ static int resolve_kernel_symbols(void)
 		       err);
 		return err;
 	}
-	kedr_find_module = (void *)lookup_name("find_module");
-	if (!kedr_find_module) {
-		pr_err("cannot find find_module()\n");
-		return -ENOENT;
+	for (i = 0; i < ARRAY_SIZE(kernel_symbols); i++) {
+		*kernel_symbols[i].addr = (void *)lookup_name(kernel_symbols[i].name);
+		if (!*kernel_symbols[i].addr) {
+			pr_err("cannot find %s() in this kernel\n",
+			       kernel_symbols[i].name);
+			return -ENOENT;
+		}
 	}
 	return 0;
 }
 
-/* ==== 9. FINDING THE TARGET ==== */
+/* ==== 3. ANATOMY OF AN X86-64 INSTRUCTION, 4. DECODING ONE INSTRUCTION ==== */
+/* NB: until the decoder is spliced in here; linux/sizes.h also has SZ_512 */
+#undef SZ_512
+#include "decoder_chapter.c"
+
+/* ==== 5. ONE FUNCTION, BEFORE AND AFTER ==== */
+
+/**
+ * DOC: One function, before and after
+ *
+ * Take a small function of the sample target as the compiler left it, and
+ * as it is in memory once the loader and ftrace are done with it::
+ *
+ *   cfake_open:                       ; original, at COMING
+ *     +0  nopl 0x0(%rax,%rax,1)       ; ftrace's nop ("call __fentry__")
+ *     +5  push %rbx
+ *     +6  mov  %rsi,%rbx
+ *     ...
+ *     +x  mov  %rax,0xc8(%rbx)        ; filp->private_data = of
+ *     ...
+ *     +y  ret
+ *
+ * kedr_sample writes a new version of it, the "instance", elsewhere::
+ *
+ *   cfake_open':
+ *         <record: entry of cfake_open>
+ *         nopl 0x0(%rax,%rax,1)       ; copied, harmless
+ *         push %rbx
+ *         mov  %rsi,%rbx
+ *         ...
+ *         <record: write, 8 bytes at 0xc8(%rbx)>
+ *         mov  %rax,0xc8(%rbx)
+ *         ...
+ *         <record: exit of cfake_open>
+ *         ret
+ *
+ * and the original becomes a way in::
+ *
+ *   cfake_open:
+ *     +0  nopl 0x0(%rax,%rax,1)       ; left for ftrace
+ *     +5  jmp  cfake_open'
+ *    +10  int3 int3 int3 ...          ; nothing may run here any more
+ *
+ * Every instruction is copied as it is, except those whose meaning depends
+ * on where they are: relative jumps and calls, and RIP-relative memory
+ * operands. Those are re-encoded so that they reach the same targets from
+ * the new place. Short jumps (rel8) become near ones (rel32), since the
+ * instance is longer than the original; JRCXZ and LOOP, which exist only
+ * with rel8, get a three-instruction equivalent.
+ *
+ * Where does control go?
+ *
+ *  - A jump inside the function goes to the matching place in the
+ *    instance.
+ *  - A jump to another function, or out of the module, is a tail call:
+ *    the function ends there, so an exit is recorded first. A conditional
+ *    one records the exit only when it is taken, via a small trampoline at
+ *    the end of the instance. The exceptions are the function's .cold
+ *    parts (and, from a .cold part, its parent): jumps between them stay
+ *    inside one logical function and go straight to the other instance.
+ *  - A call is a call: the callee, if it is instrumented too, records its
+ *    own entry and exit. Returns (RET, RET imm16) record an exit; so do
+ *    indirect jumps, which are tail calls through a pointer in kernels
+ *    built with retpolines (no jump tables: -fno-jump-tables).
+ *  - Anything else that lands in the middle of the original (a jump from
+ *    code that is not instrumented, a computed jump) hits an int3. The
+ *    int3 handler of part 8 sends it to the matching instruction of the
+ *    instance.
+ */
+
+/* ==== 6. THE RUN-TIME SIDE: RECORDING AN EVENT ==== */
+
+/**
+ * DOC: Recording an event
+ *
+ * The instrumented code reports each event by calling into kedr_sample.
+ * Before a memory access such as ``mov 0x8(%rbx), %eax`` the emitter puts
+ * four instructions (14 bytes, KEDR_SITE_LEN)::
+ *
+ *   push %rdi                  ; keep the target's %rdi
+ *   mov  $site, %rdi           ; site: what this place in the code does
+ *   call kedr_event_stub       ; save everything, record, restore
+ *   pop  %rdi
+ *   mov  0x8(%rbx), %eax       ; the original instruction, unchanged
+ *
+ * A "site" (struct kedr_site) is written once, at load time, next to the
+ * instrumented code: the address of the original instruction, the kind of
+ * event, the access size, and the memory operand as the decoder saw it
+ * (base, index, scale, displacement, segment). It does not hold the
+ * address that is accessed: that depends on register values known only
+ * when the code runs. So kedr_event_stub saves all sixteen general
+ * registers and the flags on the stack, in the order of their numbers in
+ * the instruction encoding (0 = %rax ... 15 = %r15), and kedr_on_site()
+ * computes ``base + index * scale + disp`` from them, exactly as the CPU
+ * is about to. The target's registers and flags are restored afterwards,
+ * so the original instruction sees the machine as it would have without
+ * us.
+ *
+ * Why not compute the address in the emitted code, with a LEA? One reason
+ * is %gs: per-cpu data is addressed as %gs:offset, and LEA ignores
+ * segments. The other is that the uniform way is easy to follow and to get
+ * right; its cost is measured in the benchmarks (doc/).
+ *
+ * What the recording costs and guarantees:
+ *
+ *  - It never sleeps and never allocates. Every event is counted in a
+ *    per-CPU counter (one ``incq %gs:...``, safe against interrupts and
+ *    NMIs); the first num_records events are also stored, each in a slot
+ *    claimed with one atomic increment, so concurrent CPUs never share a
+ *    slot. Once the store is full only the counters move.
+ *  - It runs in whatever context the target runs in: process, softirq,
+ *    hard interrupt, NMI. The "TID" stored is ``current``, the task
+ *    pointer, as in KEDR; in interrupt context that is the task that was
+ *    interrupted, not an owner of the work.
+ *  - It calls nothing of the target, so it cannot recurse into
+ *    instrumented code, and it is marked notrace and NOKPROBE so that
+ *    tracing it does not recurse either.
+ */
+
+/*
+ * What was recorded: the types that appear in the output. An unlocked
+ * read-modify-write (``addl $1, (%rax)``) gives a read and then a write;
+ * a LOCKed one, or XCHG with memory, gives one "locked update".
+ */
+enum kedr_event_type {
+	KEDR_EV_NONE = 0,	/* a slot not (yet) filled */
+	KEDR_EV_READ,
+	KEDR_EV_WRITE,
+	KEDR_EV_LOCKED,
+	KEDR_EV_ENTRY,
+	KEDR_EV_EXIT,
+	KEDR_EV_COUNT
+};
+
+/* What a site asks for (struct kedr_site.kind) */
+enum kedr_site_kind {
+	KEDR_SITE_READ,		/* read the memory operand */
+	KEDR_SITE_WRITE,	/* write it */
+	KEDR_SITE_UPDATE,	/* read it, then write it (not locked) */
+	KEDR_SITE_LOCKED,	/* locked read-modify-write */
+	KEDR_SITE_STRING,	/* a string instruction: see record_string() */
+	KEDR_SITE_ENTRY,	/* the function starts */
+	KEDR_SITE_EXIT,		/* the function returns or tail-jumps away */
+};
+
+/* struct kedr_site.flags */
+#define KEDR_SITE_RIP		0x01	/* RIP-relative: the address is known */
+#define KEDR_SITE_ADDR32	0x02	/* 67 prefix: 32-bit address arithmetic */
+#define KEDR_SITE_REP		0x04	/* string op with REP/REPE/REPNE */
+
+/* More register numbers (the decoder names %rsp and %rbp; SDM vol. 2, Table 2-2) */
+#define KEDR_REG_RCX	1
+#define KEDR_REG_RSI	6
+#define KEDR_REG_RDI	7
+
+/**
+ * struct kedr_site - one place in the instrumented code that records
+ * @pc:       the original instruction (for entry and exit: the function)
+ * @rip_addr: for a RIP-relative operand, the address it refers to
+ * @disp:     displacement of the memory operand
+ * @kind:     enum kedr_site_kind
+ * @size:     access size in bytes (for strings: the element size)
+ * @base:     base register number, or KEDR_REG_NONE
+ * @index:    index register number, or KEDR_REG_NONE
+ * @scale:    the index's scale factor: 1, 2, 4 or 8
+ * @seg:      KEDR_SEG_FS, KEDR_SEG_GS or KEDR_SEG_NONE
+ * @string:   for KEDR_SITE_STRING, which one (enum kedr_str_op)
+ * @flags:    KEDR_SITE_RIP, KEDR_SITE_ADDR32, KEDR_SITE_REP
+ */
+struct kedr_site {
+	unsigned long pc;
+	unsigned long rip_addr;
+	long disp;
+	u8 kind;
+	u8 size;
+	s8 base;
+	s8 index;
+	u8 scale;
+	u8 seg;
+	u8 string;
+	u8 flags;
+};
+
+/**
+ * struct kedr_regs - the frame kedr_event_stub builds on the stack
+ * @r:     the general registers by number; r[KEDR_REG_RSP] is filled in by
+ *         kedr_on_site(), the stub stores a placeholder there
+ * @flags: RFLAGS
+ * @ret:   return address into the instrumented code
+ * @rdi:   the target's %rdi, pushed by the emitted code before the call
+ */
+struct kedr_regs {
+	unsigned long r[16];
+	unsigned long flags;
+	unsigned long ret;
+	unsigned long rdi;
+};
+
+/**
+ * struct kedr_record - one stored event
+ * @tid:  the task (``current``) that caused it
+ * @pc:   the original instruction, or the function for entry and exit
+ * @addr: the memory accessed, or the function for entry and exit
+ * @size: bytes accessed (0 for entry and exit)
+ * @type: enum kedr_event_type; written last, so a filled slot is complete
+ */
+struct kedr_record {
+	unsigned long tid;
+	unsigned long pc;
+	unsigned long addr;
+	unsigned long size;
+	unsigned int type;
+};
+
+/* num_records: how many events are stored; all of them are counted */
+static unsigned int num_records = 512;	/* KEDR_DEMO_NUM_RECORDS in KEDR */
+module_param(num_records, uint, 0444);
+MODULE_PARM_DESC(num_records, "How many events to store (1..4194304, default 512)");
+#define KEDR_MAX_RECORDS	(1U << 22)
+
+static struct kedr_record *records;	/* num_records slots */
+static atomic_long_t nr_claimed;	/* slots handed out so far */
+static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
+
+/**
+ * record_event() - count an event, and store it if there is room
+ * @pc:   see struct kedr_record
+ * @addr: see struct kedr_record
+ * @size: see struct kedr_record
+ * @type: enum kedr_event_type
+ */
+static notrace void record_event(unsigned long pc, unsigned long addr,
+				 unsigned long size, unsigned int type)
+{
+	struct kedr_record *r;
+	long i;
+
+	this_cpu_inc(event_counts[type]);
+	/* NB: read first, so that a full store costs no atomic operation */
+	if (atomic_long_read(&nr_claimed) >= num_records)
+		return;
+	i = atomic_long_inc_return(&nr_claimed) - 1;
+	if (i >= num_records)
+		return;
+	r = &records[i];
+	r->tid = (unsigned long)current;
+	r->pc = pc;
+	r->addr = addr;
+	r->size = size;
+	smp_store_release(&r->type, type);
+}
+
+/**
+ * event_total() - how many events of a type were counted, on all CPUs
+ * @type: enum kedr_event_type
+ *
+ * Return: the sum.
+ */
+static unsigned long event_total(unsigned int type)
+{
+	unsigned long sum = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(event_counts[type], cpu);
+	return sum;
+}
+
+/**
+ * events_stored() - how many records hold an event
+ *
+ * Return: the number of claimed slots, at most num_records.
+ */
+static long events_stored(void)
+{
+	return min_t(long, atomic_long_read(&nr_claimed), num_records);
+}
+
+/**
+ * segment_base() - the base address of %fs or %gs in the kernel
+ * @seg: KEDR_SEG_* (only FS and GS have a base)
+ *
+ * In the kernel %gs points to this CPU's per-cpu area, whose offset the
+ * per-cpu variable this_cpu_off holds; %fs still holds the base of the
+ * interrupted user task.
+ *
+ * Return: the base, 0 for KEDR_SEG_NONE.
+ */
+static notrace unsigned long segment_base(u8 seg)
+{
+	unsigned long base = 0;
+
+	if (seg == KEDR_SEG_GS)
+		base = this_cpu_read(this_cpu_off);
+	else if (seg == KEDR_SEG_FS)
+		rdmsrl(MSR_FS_BASE, base);
+	return base;
+}
+
+/**
+ * operand_address() - the address a memory operand refers to, right now
+ * @s:    the site
+ * @regs: the target's registers
+ *
+ * Return: the linear address (Intel SDM vol. 1, 3.7.5 "Specifying an
+ * Offset": base + index * scale + displacement, plus the segment base).
+ */
+static notrace unsigned long operand_address(const struct kedr_site *s,
+					     const struct kedr_regs *regs)
+{
+	unsigned long addr;
+
+	if (s->flags & KEDR_SITE_RIP) {
+		addr = s->rip_addr;
+	} else {
+		addr = s->disp;
+		if (s->base != KEDR_REG_NONE)
+			addr += regs->r[s->base];
+		if (s->index != KEDR_REG_NONE)
+			addr += regs->r[s->index] * s->scale;
+		if (s->flags & KEDR_SITE_ADDR32)
+			addr = (u32)addr;
+	}
+	return addr + segment_base(s->seg);
+}
+
+/**
+ * record_string() - record what a string instruction is about to touch
+ * @s:    the site, with @s->string saying which instruction
+ * @regs: the target's registers
+ *
+ * %rsi is the source (DS, or a segment override), %rdi the destination (ES,
+ * no override), %rcx the count if there is a REP prefix; the direction flag
+ * says whether they go up or down (Intel SDM vol. 1, 7.3.9). The whole
+ * range is one event: ``rep movsq`` with %rcx = 4 is a read of 32 bytes and
+ * a write of 32 bytes. With %rcx = 0 nothing is touched and nothing is
+ * recorded.
+ *
+ * NB: REPE/REPNE CMPS and SCAS stop early when the data says so; the range
+ * recorded is the longest they may touch, %rcx elements.
+ */
+static notrace void record_string(const struct kedr_site *s,
+				  const struct kedr_regs *regs)
+{
+	unsigned long count = 1, len, src, dst;
+	bool a32 = s->flags & KEDR_SITE_ADDR32;
+
+	if (s->flags & KEDR_SITE_REP)
+		count = a32 ? (u32)regs->r[KEDR_REG_RCX] : regs->r[KEDR_REG_RCX];
+	if (!count)
+		return;
+	len = count * s->size;
+	src = a32 ? (u32)regs->r[KEDR_REG_RSI] : regs->r[KEDR_REG_RSI];
+	dst = a32 ? (u32)regs->r[KEDR_REG_RDI] : regs->r[KEDR_REG_RDI];
+	if (regs->flags & X86_EFLAGS_DF) {	/* going down */
+		src -= len - s->size;
+		dst -= len - s->size;
+	}
+	src += segment_base(s->seg);
+
+	switch (s->string) {
+	case KEDR_STR_MOVS:
+		record_event(s->pc, src, len, KEDR_EV_READ);
+		record_event(s->pc, dst, len, KEDR_EV_WRITE);
+		break;
+	case KEDR_STR_CMPS:
+		record_event(s->pc, src, len, KEDR_EV_READ);
+		record_event(s->pc, dst, len, KEDR_EV_READ);
+		break;
+	case KEDR_STR_LODS:
+	case KEDR_STR_OUTS:
+		record_event(s->pc, src, len, KEDR_EV_READ);
+		break;
+	case KEDR_STR_SCAS:
+		record_event(s->pc, dst, len, KEDR_EV_READ);
+		break;
+	case KEDR_STR_STOS:
+	case KEDR_STR_INS:
+		record_event(s->pc, dst, len, KEDR_EV_WRITE);
+		break;
+	}
+}
+
+__visible void kedr_on_site(const struct kedr_site *s, struct kedr_regs *regs);
+
+/**
+ * kedr_on_site() - called by kedr_event_stub for every site reached
+ * @s:    the site
+ * @regs: the target's registers, saved by the stub
+ */
+__visible notrace void kedr_on_site(const struct kedr_site *s,
+				    struct kedr_regs *regs)
+{
+	unsigned long addr;
+
+	/* the target's %rsp: just above the %rdi the emitted code pushed */
+	regs->r[KEDR_REG_RSP] = (unsigned long)(&regs->rdi + 1);
+
+	switch (s->kind) {
+	case KEDR_SITE_ENTRY:
+		record_event(s->pc, s->pc, 0, KEDR_EV_ENTRY);
+		return;
+	case KEDR_SITE_EXIT:
+		record_event(s->pc, s->pc, 0, KEDR_EV_EXIT);
+		return;
+	case KEDR_SITE_STRING:
+		record_string(s, regs);
+		return;
+	}
+	addr = operand_address(s, regs);
+	switch (s->kind) {
+	case KEDR_SITE_READ:
+		record_event(s->pc, addr, s->size, KEDR_EV_READ);
+		break;
+	case KEDR_SITE_WRITE:
+		record_event(s->pc, addr, s->size, KEDR_EV_WRITE);
+		break;
+	case KEDR_SITE_UPDATE:
+		record_event(s->pc, addr, s->size, KEDR_EV_READ);
+		record_event(s->pc, addr, s->size, KEDR_EV_WRITE);
+		break;
+	case KEDR_SITE_LOCKED:
+		record_event(s->pc, addr, s->size, KEDR_EV_LOCKED);
+		break;
+	}
+}
+NOKPROBE_SYMBOL(kedr_on_site);
+
+/*
+ * kedr_event_stub: the one piece of hand-written assembly. Entered with
+ * %rdi = the site and, on the stack, the return address and the target's
+ * %rdi. It builds a struct kedr_regs (the last push is r[0], %rax), calls
+ * kedr_on_site(site, regs) and undoes it all. The kernel's C code assumes
+ * the direction flag is clear and the target may have set it, so the stub
+ * clears it for the call; the final POPFQ restores the target's flags.
+ */
+void kedr_event_stub(void);
+asm(
+"	.pushsection .text, \"ax\"\n"
+"	.globl kedr_event_stub\n"
+"	.type kedr_event_stub, @function\n"
+"kedr_event_stub:\n"
+"	pushfq\n"
+"	pushq %r15\n"
+"	pushq %r14\n"
+"	pushq %r13\n"
+"	pushq %r12\n"
+"	pushq %r11\n"
+"	pushq %r10\n"
+"	pushq %r9\n"
+"	pushq %r8\n"
+"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */
+"	pushq %rsi\n"
+"	pushq %rbp\n"
+"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */
+"	pushq %rbx\n"
+"	pushq %rdx\n"
+"	pushq %rcx\n"
+"	pushq %rax\n"
+"	pushq 0x80(%rsp)\n"	/* the flags again, to clear DF in a copy: */
+"	andq $~0x400, (%rsp)\n"	/* X86_EFLAGS_DF (objtool rejects a plain CLD) */
+"	popfq\n"
+"	movq %rsp, %rsi\n"
+"	call kedr_on_site\n"
+"	popq %rax\n"
+"	popq %rcx\n"
+"	popq %rdx\n"
+"	popq %rbx\n"
+"	addq $8, %rsp\n"	/* r[4] */
+"	popq %rbp\n"
+"	popq %rsi\n"
+"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */
+"	popq %r8\n"
+"	popq %r9\n"
+"	popq %r10\n"
+"	popq %r11\n"
+"	popq %r12\n"
+"	popq %r13\n"
+"	popq %r14\n"
+"	popq %r15\n"
+"	popfq\n"
+	ASM_RET
+"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.popsection\n");
+
+/* ==== 7. THE EMITTER ==== */
+
+/* The bytes the emitter writes (Intel SDM vol. 2, chapters 3-4, and A-2) */
+#define KEDR_OP_PUSH_RDI	0x57	/* PUSH r64: 50+r, %rdi is 7 */
+#define KEDR_OP_POP_RDI		0x5F	/* POP r64: 58+r */
+#define KEDR_OP_REX_W		0x48	/* REX with W: 64-bit operand */
+#define KEDR_OP_MOV_IMM32	0xC7	/* MOV r/m64, imm32 (sign-extended): C7 /0 */
+#define KEDR_MODRM_RDI		0xC7	/* ModRM mod=11 reg=/0 rm=%rdi */
+#define KEDR_OP_CALL_REL32	0xE8
+#define KEDR_OP_JMP_REL32	0xE9
+#define KEDR_OP_JMP_REL8	0xEB
+#define KEDR_OP_JCC_REL8	0x70	/* 70+cc */
+#define KEDR_OP_JCC_REL32	0x80	/* 0F 80+cc */
+#define KEDR_OP_INT3		0xCC
+#define KEDR_CC_MASK		0x0F	/* the condition is the low nibble */
+
+#define KEDR_JMP_LEN		5	/* E9 rel32 */
+#define KEDR_JCC_LEN		6	/* 0F 8x rel32 */
+#define KEDR_SITE_LEN		14	/* push, mov $site, call, pop: see part 6 */
+/* LOOP/JRCXZ rel8 becomes: loop +2; jmp +5; jmp rel32 target */
+#define KEDR_LOOP_SKIP		(2 + KEDR_JMP_LEN)
+/* a trampoline for a conditional tail call: exit site, then jmp */
+#define KEDR_TRAMP_LEN		(KEDR_SITE_LEN + KEDR_JMP_LEN)
+
+/**
+ * struct kedr_insn_map - where an original instruction went
+ * @orig: its offset in the original function
+ * @inst: the offset of its code in the instance (the recording that goes
+ *        before it included: a jump here must record the access too)
+ */
+struct kedr_insn_map {
+	u32 orig;
+	u32 inst;
+};
+
+/**
+ * struct kedr_func - one function of the target, and its instance
+ * @addr:  its address in the target's code
+ * @size:  its size in bytes, from the symbol table
+ * @name:  its name (a copy: the symbol table it came from is freed after init)
+ * @init:  true if it lies in the init text (freed after the target's init)
+ * @cold:  true if it is a ".cold" part of another function
+ * @ftrace_nop: true if it starts with ftrace's 5-byte nop
+ * @parent: for a .cold part, the function it belongs to (if found)
+ * @skip:  why it is left alone, or NULL if it is instrumented
+ * @skip_off: where in the function that reason lies
+ * @map:   per instruction, its offset in the original and in the instance
+ * @nr_insns: entries in @map
+ * @body_size: bytes of the instance before its trampolines
+ * @code_size: bytes of the instance
+ * @nr_sites: sites it uses
+ * @offset: where the instance is in its region
+ * @first_site: index of its first site in its region
+ * @inst:  address of the instance, 0 if none (yet, or any more)
+ */
+struct kedr_func {
+	unsigned long addr;
+	unsigned int size;
+	const char *name;
+	bool init;
+	bool cold;
+	bool ftrace_nop;
+	struct kedr_func *parent;
+	const char *skip;
+	unsigned int skip_off;
+	struct kedr_insn_map *map;
+	unsigned int nr_insns;
+	unsigned int body_size;
+	unsigned int code_size;
+	unsigned int nr_sites;
+	unsigned int offset;
+	unsigned int first_site;
+	unsigned long inst;
+};
+
+/**
+ * struct kedr_emitter - where the emitter writes, or pretends to
+ * @buf:   the buffer (NULL in a dry run: only sizes are computed)
+ * @addr:  the address @buf will have when the code runs
+ * @pos:   bytes emitted so far
+ * @sites: where sites go (NULL in a dry run)
+ * @sites_addr: the address @sites will have
+ * @nr_sites: sites emitted so far
+ * @nr_tramps: trampolines needed so far
+ * @err:   set when something cannot be encoded (a target out of reach)
+ */
+struct kedr_emitter {
+	u8 *buf;
+	unsigned long addr;
+	unsigned int pos;
+	struct kedr_site *sites;
+	unsigned long sites_addr;
+	unsigned int nr_sites;
+	unsigned int nr_tramps;
+	int err;
+};
+
+/**
+ * emit_bytes() - append bytes
+ * @e:   the emitter
+ * @src: the bytes
+ * @len: how many
+ */
+static void emit_bytes(struct kedr_emitter *e, const void *src, unsigned int len)
+{
+	if (e->buf)
+		memcpy(e->buf + e->pos, src, len);
+	e->pos += len;
+}
+
+/**
+ * emit_byte() - append one byte
+ * @e: the emitter
+ * @b: the byte
+ */
+static void emit_byte(struct kedr_emitter *e, u8 b)
+{
+	emit_bytes(e, &b, 1);
+}
+
+/**
+ * emit_rel32() - append a 32-bit displacement that reaches @target
+ * @e:      the emitter
+ * @target: where the jump or call must go
+ *
+ * The displacement counts from the end of the instruction, which ends
+ * with it (true of every jump and call the emitter writes).
+ */
+static void emit_rel32(struct kedr_emitter *e, unsigned long target)
+{
+	long rel = target - (e->addr + e->pos + 4);
+	s32 rel32 = rel;
+
+	if (e->buf && rel != rel32)
+		e->err = -ERANGE;	/* NB: cannot happen within the module area */
+	emit_bytes(e, &rel32, 4);
+}
+
+/**
+ * emit_jump() - append "jmp rel32" or "call rel32"
+ * @e:      the emitter
+ * @op:     KEDR_OP_JMP_REL32 or KEDR_OP_CALL_REL32
+ * @target: the destination
+ */
+static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
+{
+	emit_byte(e, op);
+	emit_rel32(e, target);
+}
+
+/**
+ * emit_site() - append the call that records an event, and the site
+ * @e:    the emitter
+ * @site: what to record
+ */
+static void emit_site(struct kedr_emitter *e, const struct kedr_site *site)
+{
+	/* [snippet:emit-site] */
+	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
+	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
+				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
+
+	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
+	 * imm32 holds its address */
+	emit_bytes(e, mov_site, sizeof(mov_site));
+	emit_bytes(e, &where, 4);
+	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)kedr_event_stub);
+	emit_byte(e, KEDR_OP_POP_RDI);
+	/* [/snippet:emit-site] */
+	if (e->sites)
+		e->sites[e->nr_sites] = *site;
+	e->nr_sites++;
+}
+
+/**
+ * emit_boundary_site() - record the entry or the exit of a function
+ * @e:    the emitter
+ * @kind: KEDR_SITE_ENTRY or KEDR_SITE_EXIT
+ * @func: the address of the function (of the parent, for a .cold part)
+ */
+static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
+			       unsigned long func)
+{
+	struct kedr_site site = {
+		.pc = func, .kind = kind,
+		.base = KEDR_REG_NONE, .index = KEDR_REG_NONE,
+	};
+
+	emit_site(e, &site);
+}
+
+/**
+ * records_access() - does kedr_sample record this instruction's access?
+ * @in: the instruction
+ *
+ * The seed's families (MOV ... string operations), and with them the few
+ * integer instructions that are just as common and mean the same to a
+ * reader of the trace: XADD (LOCK XADD is atomic_add_return()), shifts
+ * and rotates, PUSH/POP of memory and CALL/JMP through memory (the read
+ * of the pointer). Not recorded: SSE/AVX and x87 accesses, and system
+ * instructions (see Limitations).
+ *
+ * Return: true if a site goes before @in.
+ */
+static bool records_access(const struct kedr_insn *in)
+{
+	if (!in->access || (!in->has_mem && in->str_op == KEDR_STR_NONE))
+		return false;
+	if (in->sp_based && !process_sp_accesses)
+		return false;
+	switch (in->class) {
+	case KEDR_CLASS_XADD:
+	case KEDR_CLASS_SHIFT:
+	case KEDR_CLASS_STACK:
+	case KEDR_CLASS_BRANCH:
+		return true;
+	default:
+		return KEDR_CLASS_IS_SEED(in->class);
+	}
+}
+
+/**
+ * emit_access_site() - record the memory access @in is about to make
+ * @e:  the emitter
+ * @in: the instruction
+ * @pc: its address in the original
+ */
+static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
+			     unsigned long pc)
+{
+	struct kedr_site site = {
+		.pc = pc, .size = in->access_size,
+		.base = in->mem.base, .index = in->mem.index,
+		.scale = in->mem.scale, .disp = in->mem.disp,
+	};
+
+	if (in->mem.seg == KEDR_SEG_FS || in->mem.seg == KEDR_SEG_GS)
+		site.seg = in->mem.seg;
+	if (in->mem.addr32)
+		site.flags |= KEDR_SITE_ADDR32;
+	if (in->str_op != KEDR_STR_NONE) {
+		site.kind = KEDR_SITE_STRING;
+		site.string = in->str_op;
+		if (in->str_rep != KEDR_REP_NONE)
+			site.flags |= KEDR_SITE_REP;
+		if (in->prefixes & KEDR_P_ADSIZE)
+			site.flags |= KEDR_SITE_ADDR32;
+		if (in->seg_prefix == KEDR_SEG_FS || in->seg_prefix == KEDR_SEG_GS)
+			site.seg = in->seg_prefix;
+	} else if (in->access & KEDR_ACC_LOCKED) {
+		site.kind = KEDR_SITE_LOCKED;
+	} else if ((in->access & KEDR_ACC_READ) && (in->access & KEDR_ACC_WRITE)) {
+		site.kind = KEDR_SITE_UPDATE;
+	} else {
+		site.kind = in->access & KEDR_ACC_WRITE ?
+			KEDR_SITE_WRITE : KEDR_SITE_READ;
+	}
+	if (in->mem.rip) {
+		site.flags |= KEDR_SITE_RIP;
+		site.rip_addr = pc + in->length + in->mem.disp;
+	}
+	/* NB: POP m with an %rsp base addresses memory after %rsp has grown
+	 * (Intel SDM vol. 2, POP) */
+	if (in->class == KEDR_CLASS_STACK && in->access == KEDR_ACC_WRITE &&
+	    in->mem.base == KEDR_REG_RSP)
+		site.disp += in->access_size;
+	emit_site(e, &site);
+}
+
+/**
+ * emit_copy() - append the instruction as it is, re-aimed if RIP-relative
+ * @e:  the emitter
+ * @in: the instruction
+ * @code: its bytes
+ * @pc: its address in the original
+ */
+static void emit_copy(struct kedr_emitter *e, const struct kedr_insn *in,
+		      const u8 *code, unsigned long pc)
+{
+	unsigned int start = e->pos;
+	long disp;
+	s32 disp32;
+
+	emit_bytes(e, code, in->length);
+	if (!in->has_mem || !in->mem.rip || !e->buf)
+		return;
+	/* the operand is at pc + length + disp; from here it is that far away */
+	disp = pc + in->length + in->mem.disp - (e->addr + start + in->length);
+	disp32 = disp;
+	if (disp != disp32)
+		e->err = -ERANGE;
+	memcpy(e->buf + start + in->disp_off, &disp32, 4);
+}
+
+/**
+ * struct kedr_fctx - what emitting one function needs to know
+ * @f:    the function
+ * @code: its bytes (the original, still intact)
+ * @tramp_base: address of its first trampoline (after the body)
+ * @exit_pc: what its exit events name: the function, or a .cold part's parent
+ */
+struct kedr_fctx {
+	struct kedr_func *f;
+	const u8 *code;
+	unsigned long tramp_base;
+	unsigned long exit_pc;
+};
+
+/* Where a direct jump or call goes, seen from the function it is in */
+enum kedr_dest {
+	KEDR_DEST_SAME,		/* inside the same function */
+	KEDR_DEST_FAMILY,	/* inside its .cold part, or its parent */
+	KEDR_DEST_OUTSIDE,	/* anywhere else: a call, or a tail call */
+};
+
+static struct kedr_func *find_function(unsigned long addr);
+
+/**
+ * same_family() - are two functions parts of one function of the source?
+ * @a: a function
+ * @b: another
+ *
+ * Return: true if one is a .cold part of the other, or both of a third.
+ */
+static bool same_family(const struct kedr_func *a, const struct kedr_func *b)
+{
+	return a->parent == b || b->parent == a ||
+		(a->parent && a->parent == b->parent);
+}
+
+/**
+ * classify_dest() - where does a jump from @f to @target go?
+ * @f:      the function the jump is in
+ * @target: its destination
+ * @g:      receives the function that contains @target, if any
+ *
+ * NB: a jump or call to the very start of a function (its own start too)
+ * is a call or a tail call: it goes through the original, so the callee
+ * records its entry. A .cold part has no entry of its own.
+ *
+ * Return: enum kedr_dest.
+ */
+static enum kedr_dest classify_dest(struct kedr_func *f, unsigned long target,
+				    struct kedr_func **g)
+{
+	*g = target >= f->addr && target < f->addr + f->size ? f :
+		find_function(target);
+	if (!*g || (target == (*g)->addr && !(*g)->cold))
+		return KEDR_DEST_OUTSIDE;
+	if (*g == f)
+		return KEDR_DEST_SAME;
+	return same_family(f, *g) ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;
+}
+
+/**
+ * map_lookup() - the map entry of the instruction at an offset
+ * @g:   a function, with its map
+ * @off: an offset in it
+ *
+ * Return: the entry, or NULL if no instruction starts at @off.
+ */
+static const struct kedr_insn_map *map_lookup(const struct kedr_func *g,
+					      unsigned int off)
+{
+	unsigned int lo = 0, hi = g->nr_insns;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (g->map[mid].orig == off)
+			return &g->map[mid];
+		if (g->map[mid].orig < off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/**
+ * resolve_dest() - the address, in @g's instance, of @target
+ * @e:      the emitter (its error is set if @target is not an instruction)
+ * @f:      the function being emitted
+ * @g:      the function that contains @target
+ * @target: an address in the original @g
+ *
+ * NB: in the dry run only @f's own map is complete; a jump into another
+ * function is checked in the real run.
+ *
+ * Return: the address (an offset in a dry run, where @f->inst is 0).
+ */
+static unsigned long resolve_dest(struct kedr_emitter *e,
+				  const struct kedr_func *f,
+				  const struct kedr_func *g, unsigned long target)
+{
+	const struct kedr_insn_map *m;
+
+	if (g != f && !e->buf)
+		return 0;
+	if (g != f && !g->inst)
+		return target;	/* left alone, so intact: the original will do */
+	m = map_lookup(g, target - g->addr);
+	if (!m) {
+		e->err = -EINVAL;	/* into the middle of an instruction */
+		return 0;
+	}
+	return g->inst + m->inst;
+}
+
+/**
+ * emit_branch() - append a relative jump, call or LOOP, re-aimed
+ * @e:  the emitter
+ * @x:  the function being emitted
+ * @in: the instruction
+ * @code: its bytes
+ * @pc: its address in the original
+ */
+static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
+			const struct kedr_insn *in, const u8 *code,
+			unsigned long pc)
+{
+	/* [snippet:emit-branch] */
+	unsigned long target = pc + in->length + in->branch_disp;
+	const u8 loop_skip[] = { KEDR_OP_JMP_REL8, KEDR_JMP_LEN };
+	u8 cc = in->opcode & KEDR_CC_MASK;
+	struct kedr_func *g;
+	enum kedr_dest kind = classify_dest(x->f, target, &g);
+	unsigned long dest = target;
+
+	if (kind != KEDR_DEST_OUTSIDE)
+		dest = resolve_dest(e, x->f, g, target);
+	else if (in->flow == KEDR_FLOW_JCC || in->flow == KEDR_FLOW_LOOP)
+		dest = x->tramp_base + KEDR_TRAMP_LEN * e->nr_tramps++;
+
+	switch (in->flow) {
+	case KEDR_FLOW_CALL:
+		emit_jump(e, KEDR_OP_CALL_REL32, dest);
+		break;
+	case KEDR_FLOW_JMP:
+		if (kind == KEDR_DEST_OUTSIDE)	/* a tail call: we leave */
+			emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc);
+		emit_jump(e, KEDR_OP_JMP_REL32, dest);
+		break;
+	case KEDR_FLOW_JCC:
+		emit_byte(e, KEDR_ESC_0F);
+		emit_jump(e, KEDR_OP_JCC_REL32 | cc, dest);
+		break;
+	case KEDR_FLOW_LOOP:
+		/* loop +2 (over the next jmp); jmp +5 (over the last); jmp dest */
+		emit_bytes(e, code, in->length - 1);
+		emit_byte(e, sizeof(loop_skip));
+		emit_bytes(e, loop_skip, sizeof(loop_skip));
+		emit_jump(e, KEDR_OP_JMP_REL32, dest);
+		break;
+	}
+	/* [/snippet:emit-branch] */
+}
+
+/**
+ * emit_insn() - append one instruction and what records it
+ * @e:  the emitter
+ * @x:  the function being emitted
+ * @in: the instruction, decoded
+ * @off: its offset in the function
+ */
+static void emit_insn(struct kedr_emitter *e, const struct kedr_fctx *x,
+		      const struct kedr_insn *in, unsigned int off)
+{
+	unsigned long pc = x->f->addr + off;
+	const u8 *code = x->code + off;
+
+	if (records_access(in))
+		emit_access_site(e, in, pc);
+	switch (in->flow) {
+	case KEDR_FLOW_CALL:
+	case KEDR_FLOW_JMP:
+	case KEDR_FLOW_JCC:
+	case KEDR_FLOW_LOOP:
+		emit_branch(e, x, in, code, pc);
+		return;
+	case KEDR_FLOW_RET:
+	case KEDR_FLOW_JMP_IND:
+		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc);
+		break;
+	}
+	emit_copy(e, in, code, pc);
+}
+
+/**
+ * emit_trampolines() - append the exits of conditional tail calls
+ * @e: the emitter, at the end of the function's body
+ * @x: the function
+ *
+ * Walks the function again and, for each conditional jump (or LOOP) that
+ * leaves it, in the order emit_branch() counted them, writes
+ * "record exit; jmp target".
+ */
+static void emit_trampolines(struct kedr_emitter *e, const struct kedr_fctx *x)
+{
+	struct kedr_func *f = x->f, *g;
+	struct kedr_insn in;
+	unsigned int i, off;
+
+	for (i = 0, off = 0; i < f->nr_insns; i++, off += in.length) {
+		unsigned long target;
+
+		kedr_decode(x->code + off, f->size - off, &in);
+		if (in.flow != KEDR_FLOW_JCC && in.flow != KEDR_FLOW_LOOP)
+			continue;
+		target = f->addr + off + in.length + in.branch_disp;
+		if (classify_dest(f, target, &g) != KEDR_DEST_OUTSIDE)
+			continue;
+		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc);
+		emit_jump(e, KEDR_OP_JMP_REL32, target);
+	}
+}
+
+/**
+ * emit_function() - write (or, in a dry run, measure) one instance
+ * @e: the emitter, its @addr the instance's address; @pos, @nr_sites and
+ *     @nr_tramps start at 0
+ * @f: the function, decoded once already (its map has the offsets)
+ *
+ * The dry run and the real one take the same path through this code, so
+ * the sizes measured in the first are those written in the second.
+ */
+static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
+{
+	/* [snippet:emit-function] */
+	struct kedr_fctx x = {
+		.f = f, .code = (const u8 *)f->addr,
+		.tramp_base = e->addr + f->body_size,
+		.exit_pc = f->parent ? f->parent->addr : f->addr,
+	};
+	struct kedr_insn in;
+	unsigned int i, off;
+
+	if (!f->cold)
+		emit_boundary_site(e, KEDR_SITE_ENTRY, f->addr);
+	for (i = 0, off = 0; i < f->nr_insns; i++, off += in.length) {
+		kedr_decode(x.code + off, f->size - off, &in);
+		f->map[i].inst = e->pos;
+		emit_insn(e, &x, &in, off);
+	}
+	f->body_size = e->pos;
+	emit_trampolines(e, &x);
+	/* [/snippet:emit-function] */
+}
+/* ==== 8. PATCHING THE ORIGINAL ==== */
+
+/**
+ * DOC: Where the instances live, and how the original is patched
+ *
+ * The instances need memory that is executable and within 2 GiB of the
+ * target, of kedr_sample and of the kernel, because every jump and call in
+ * them is rel32. The module area (0xffffffffc0000000 and up, 1 GiB) is such
+ * a place, and module_alloc() hands out pages there, as it does for every
+ * module. They come writable and not executable (NX). kedr_sample writes
+ * the instances there, then makes the pages read-only, then executable,
+ * so no page is ever writable and executable at once (the kernel's W^X
+ * rule). The sites (struct kedr_site) go right after the code, in the same
+ * pages: the code refers to them with a sign-extended 32-bit address, which
+ * must be in the top 2 GiB too.
+ *
+ * The target's own code is read-only by the time of MODULE_STATE_COMING, so
+ * it is patched the way the kernel patches itself, with text_poke_copy()
+ * and text_poke_set(), which write through a temporary writable mapping.
+ * Two steps per function, in this order:
+ *
+ *  1. The jump: "jmp instance" at the start (after ftrace's nop, which must
+ *     stay: ftrace compares those 5 bytes before it changes them, and turns
+ *     itself off for the whole system if they are not what it left there).
+ *  2. The fill: int3 over the rest.
+ *
+ * In this order, the function works at every moment: before step 1 it is
+ * the original, after it the instance, and between the steps the rest of
+ * the original is still valid code. (At COMING nothing runs the target
+ * yet, but the order costs nothing and keeps the reasoning simple.)
+ *
+ * Why int3 rather than leaving the old code? Because anything that still
+ * jumps into the middle of the original would run uninstrumented code
+ * silently. With int3 it traps, and the trap handler below turns it into a
+ * jump to the same instruction in the instance.
+ */
+
+/* The jump goes after ftrace's nop, if the function has one */
+#define KEDR_FTRACE_NOP_LEN	5
+
+/**
+ * struct kedr_region - memory for instances: code, then sites
+ * @base:  from module_alloc(), NULL if none
+ * @size:  bytes allocated (whole pages)
+ * @code_size: bytes of code at @base
+ * @sites: the sites, after the code (aligned)
+ * @nr_sites: how many
+ */
+struct kedr_region {
+	void *base;
+	unsigned long size;
+	unsigned long code_size;
+	struct kedr_site *sites;
+	unsigned int nr_sites;
+};
+
+/**
+ * alloc_region() - get memory for @code_size bytes of code and @nr_sites
+ * @r:         the region, its @code_size and @nr_sites already set
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static int alloc_region(struct kedr_region *r)
+{
+	unsigned long sites_off = ALIGN(r->code_size, sizeof(long));
+
+	r->size = PAGE_ALIGN(sites_off + r->nr_sites * sizeof(*r->sites));
+	r->base = kedr_module_alloc(r->size);
+	if (!r->base)
+		return -ENOMEM;
+	/* NB: int3 everywhere first: a stray jump into the padding traps */
+	memset(r->base, KEDR_OP_INT3, r->size);
+	r->sites = r->base + sites_off;
+	return 0;
+}
+
+/**
+ * protect_region() - make a filled region read-only, then executable
+ * @r: the region
+ *
+ * Return: 0 or the error of set_memory_ro() / set_memory_x().
+ */
+static int protect_region(struct kedr_region *r)
+{
+	unsigned long addr = (unsigned long)r->base;
+	int pages = r->size >> PAGE_SHIFT;
+	int err;
+
+	err = kedr_set_memory_ro(addr, pages);
+	if (!err)
+		err = kedr_set_memory_x(addr, pages);
+	return err;
+}
+
+/**
+ * free_region() - give the memory back
+ * @r: the region (may have no memory)
+ *
+ * NB: module_alloc() marks its areas VM_FLUSH_RESET_PERMS, so vfree()
+ * makes the pages writable and not executable again before reuse.
+ */
+static void free_region(struct kedr_region *r)
+{
+	vfree(r->base);
+	memset(r, 0, sizeof(*r));
+}
+
+/**
+ * patch_original() - send callers of the original to the instance
+ * @f: the function, its instance in place
+ */
+static void patch_original(const struct kedr_func *f)
+{
+	/* [snippet:patch-original] */
+	unsigned long at = f->addr + (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0);
+	unsigned long end = f->addr + f->size;
+	u8 jmp[KEDR_JMP_LEN] = { KEDR_OP_JMP_REL32 };
+	s32 rel = f->inst - (at + KEDR_JMP_LEN);
+
+	memcpy(&jmp[1], &rel, sizeof(rel));
+	kedr_text_poke_copy((void *)at, jmp, sizeof(jmp));	/* 1. the jump */
+	kedr_text_poke_set((void *)(at + KEDR_JMP_LEN), KEDR_OP_INT3,
+			   end - at - KEDR_JMP_LEN);		/* 2. the fill */
+	/* [/snippet:patch-original] */
+}
+
+/**
+ * DOC: Jumps into the middle of the original
+ *
+ * Direct jumps that kedr_sample can see are re-aimed when the instance is
+ * written. What it cannot see, it catches: code that is left alone
+ * (a function that could not be instrumented, jumping into its .cold part),
+ * or a computed jump. Such a jump executes an int3 of the fill; the CPU
+ * raises #BP with the address after the int3; the kernel offers the trap
+ * to kprobes, then to the "die" notifier chain, where kedr_sample looks
+ * the address up. If it is the first byte of an instruction of an
+ * instrumented function, the saved instruction pointer is moved to that
+ * instruction's place in the instance and the trap returns there. Anything
+ * else is not ours and goes on to the next handler.
+ *
+ * The handler runs in a context like an NMI's: it must not sleep or take a
+ * lock. It only reads the function table, which is published with RCU and
+ * withdrawn (followed by synchronize_rcu()) before any of it is freed.
+ */
+
+static struct kedr_func __rcu *patched_funcs;	/* tgt.funcs, once patched */
+static unsigned int nr_patched_funcs;
+
+/**
+ * redirect_address() - where in an instance a trapped address belongs
+ * @funcs: the function table (sorted by address)
+ * @n:     its length
+ * @addr:  the address of the int3 that trapped
+ *
+ * Return: the address in the instance, or 0 if @addr is not ours.
+ */
+static unsigned long redirect_address(const struct kedr_func *funcs,
+				      unsigned int n, unsigned long addr)
+{
+	unsigned int lo = 0, hi = n;
+	const struct kedr_insn_map *m;
+	const struct kedr_func *f;
+	unsigned long inst;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		f = &funcs[mid];
+		if (addr < f->addr) {
+			hi = mid;
+		} else if (addr >= f->addr + f->size) {
+			lo = mid + 1;
+		} else {
+			inst = READ_ONCE(f->inst);
+			if (!inst || !f->map)
+				return 0;
+			m = map_lookup(f, addr - f->addr);
+			return m ? inst + m->inst : 0;
+		}
+	}
+	return 0;
+}
+
+/**
+ * on_die() - the die notifier: redirect int3 traps in patched originals
+ * @nb:   our notifier block
+ * @val:  what happened (enum die_val)
+ * @data: struct die_args, with the registers
+ *
+ * Return: NOTIFY_STOP if the trap was ours and is handled, else NOTIFY_DONE.
+ */
+static int on_die(struct notifier_block *nb, unsigned long val, void *data)
+{
+	struct die_args *args = data;
+	const struct kedr_func *funcs;
+	unsigned long to = 0;
+
+	if (val != DIE_INT3 || user_mode(args->regs))
+		return NOTIFY_DONE;
+	rcu_read_lock();
+	funcs = rcu_dereference(patched_funcs);
+	if (funcs)	/* int3 is a trap: ip is past it */
+		to = redirect_address(funcs, READ_ONCE(nr_patched_funcs),
+				      args->regs->ip - 1);
+	rcu_read_unlock();
+	if (!to)
+		return NOTIFY_DONE;
+	instruction_pointer_set(args->regs, to);
+	return NOTIFY_STOP;
+}
+NOKPROBE_SYMBOL(on_die);
+
+static struct notifier_block die_nb = {
+	.notifier_call = on_die,
+};
+/* ==== 9. FINDING THE TARGET, AND INSTRUMENTING IT ==== */
 
 /**
  * DOC: Finding the target
@@ -233,53 +1527,61 @@ static int resolve_kernel_symbols(void)
  *  - .cold parts. GCC moves the unlikely paths of a function "foo" into a
  *    separate function "foo.cold" in .text.unlikely, and jumps between the
  *    two. They are functions of their own in the symbol table, so they are
- *    found like the others; we note which they are, because code jumps
- *    into their middle from the parent and back.
+ *    found like the others; we link each to its parent, because code
+ *    jumps into their middle from the parent and back.
  */
-
-/* JMP rel32 is E9 + a 32-bit displacement: 5 bytes (Intel SDM vol. 2, JMP) */
-#define KEDR_JMP_REL32_LEN 5
 
 /*
  * The 5-byte nop that ftrace leaves at the start of a traced function in
  * place of "call __fentry__" (Intel SDM vol. 2, NOP: 0F 1F /0 with a
  * ModRM + SIB + disp8, "nopl 0x0(%rax,%rax,1)").
  */
-static const u8 ftrace_nop[KEDR_JMP_REL32_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
 
 /**
- * struct kedr_func - one function of the target
- * @addr:  its address in the target's code
- * @size:  its size in bytes, from the symbol table
- * @name:  its name (a copy: the symbol table it came from is freed after init)
- * @init:  true if it lies in the init text (freed after the target's init)
- * @cold:  true if it is a ".cold" part of another function
- * @ftrace_nop: true if it starts with ftrace's 5-byte nop
- */
-struct kedr_func {
-	unsigned long addr;
-	unsigned int size;
-	const char *name;
-	bool init;
-	bool cold;
-	bool ftrace_nop;
-};
-
-/**
- * struct kedr_target - what kedr_sample knows about the loaded target
+ * struct kedr_target - what kedr_sample knows about the target
  * @mod:      the target module, NULL while it is not loaded
- * @funcs:    its functions, sorted by address, aliases folded
+ * @funcs:    its functions, sorted by address, aliases folded; kept after
+ *            the target is gone, to name the functions in the output
  * @nr_funcs: how many
  * @nr_aliases: symbols folded into another one of the same address and size
+ * @core:     instances of functions in the core text
+ * @init:     instances of functions in the init text
  */
 struct kedr_target {
 	struct module *mod;
 	struct kedr_func *funcs;
 	unsigned int nr_funcs;
 	unsigned int nr_aliases;
+	struct kedr_region core;
+	struct kedr_region init;
 };
 
 static struct kedr_target tgt;
+
+/**
+ * find_function() - the target's function that contains an address
+ * @addr: the address
+ *
+ * Return: the function, or NULL.
+ */
+static struct kedr_func *find_function(unsigned long addr)
+{
+	unsigned int lo = 0, hi = tgt.nr_funcs;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+		struct kedr_func *f = &tgt.funcs[mid];
+
+		if (addr < f->addr)
+			hi = mid;
+		else if (addr >= f->addr + f->size)
+			lo = mid + 1;
+		else
+			return f;
+	}
+	return NULL;
+}
 
 /**
  * in_text() - does [addr, addr + size) lie in the executable part of a layout?
@@ -327,6 +1629,20 @@ static int cmp_func_addr(const void *a, const void *b)
 }
 
 /**
+ * free_maps() - free the instruction maps, which only patching needs
+ * @t: the target
+ */
+static void free_maps(struct kedr_target *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_funcs; i++) {
+		kvfree(t->funcs[i].map);
+		t->funcs[i].map = NULL;
+	}
+}
+
+/**
  * free_functions() - forget the target's functions
  * @t: the target
  */
@@ -334,9 +1650,10 @@ static void free_functions(struct kedr_target *t)
 {
 	unsigned int i;
 
+	free_maps(t);
 	for (i = 0; i < t->nr_funcs; i++)
 		kfree(t->funcs[i].name);
-	kfree(t->funcs);
+	kvfree(t->funcs);
 	t->funcs = NULL;
 	t->nr_funcs = 0;
 	t->nr_aliases = 0;
@@ -382,7 +1699,7 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 	struct mod_kallsyms *ks = rcu_dereference_protected(mod->kallsyms, 1);
 	unsigned int i;
 
-	t->funcs = kcalloc(ks->num_symtab, sizeof(*t->funcs), GFP_KERNEL);
+	t->funcs = kvcalloc(ks->num_symtab, sizeof(*t->funcs), GFP_KERNEL);
 	if (!t->funcs)
 		return -ENOMEM;
 	for (i = 1; i < ks->num_symtab; i++) {	/* entry 0 is the null symbol */
@@ -413,33 +1730,305 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 }
 
 /**
+ * link_cold_parts() - point each "foo.cold" at "foo"
+ * @t: the target
+ */
+static void link_cold_parts(struct kedr_target *t)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < t->nr_funcs; i++) {
+		struct kedr_func *f = &t->funcs[i];
+		size_t len;
+
+		if (!f->cold)
+			continue;
+		len = strstr(f->name, ".cold") - f->name;
+		for (j = 0; j < t->nr_funcs; j++) {
+			const char *name = t->funcs[j].name;
+
+			if (!t->funcs[j].cold && strlen(name) == len &&
+			    !strncmp(name, f->name, len)) {
+				f->parent = &t->funcs[j];
+				break;
+			}
+		}
+	}
+}
+
+/**
+ * skip_function() - leave a function alone, and say why
+ * @f:   the function
+ * @why: the reason, for the log
+ * @off: where in the function the reason is (or 0)
+ *
+ * The first reason found is the one reported.
+ */
+static void skip_function(struct kedr_func *f, const char *why, unsigned int off)
+{
+	if (f->skip)
+		return;
+	f->skip = why;
+	f->skip_off = off;
+}
+
+/**
+ * skip_at() - leave alone the function that contains an address
+ * @addr: an address the kernel keeps in one of its tables
+ * @why:  the name of that table
+ */
+static void skip_at(unsigned long addr, const char *why)
+{
+	struct kedr_func *f = find_function(addr);
+
+	if (f)
+		skip_function(f, why, addr - f->addr);
+}
+
+/**
+ * DOC: Addresses the kernel keeps
+ *
+ * Some tables of a module hold addresses of its instructions, and the
+ * kernel looks them up at run time, by exact address or to patch the code
+ * there. An instruction that moved to an instance is no longer where such
+ * a table says, and the int3 fill is there instead:
+ *
+ *  - __ex_table: where a fault in a user-memory access may be fixed up;
+ *  - __bug_table: where a BUG() or WARN() lives (its ud2);
+ *  - __jump_table: static keys (and tracepoints, dynamic debug), whose
+ *    nops and jumps the kernel rewrites when a key changes;
+ *  - .static_call_sites: calls the kernel retargets when a static call
+ *    is updated.
+ *
+ * This version leaves every function that appears in one of those tables
+ * alone, and says so. Static-call trampolines (__SCT__*), which the
+ * kernel rewrites too, are left alone by name.
+ */
+
+/**
+ * skip_kernel_tables() - leave alone the functions the kernel's tables name
+ * @mod: the target
+ */
+static void skip_kernel_tables(struct module *mod)
+{
+	unsigned int i;
+
+	for (i = 0; i < mod->num_exentries; i++) {
+		const struct exception_table_entry *ex = &mod->extable[i];
+
+		skip_at((unsigned long)&ex->insn + ex->insn,
+			"it is in the exception table (__ex_table)");
+	}
+	for (i = 0; i < mod->num_bugs; i++) {
+		const struct bug_entry *bug = &mod->bug_table[i];
+
+		skip_at((unsigned long)&bug->bug_addr_disp + bug->bug_addr_disp,
+			"it has a BUG or WARN (__bug_table)");
+	}
+	for (i = 0; i < mod->num_jump_entries; i++)
+		skip_at(jump_entry_code(&mod->jump_entries[i]),
+			"it has a static key (__jump_table)");
+	for (i = 0; i < mod->num_static_call_sites; i++) {
+		const struct static_call_site *site = &mod->static_call_sites[i];
+
+		skip_at((unsigned long)&site->addr + site->addr,
+			"it has a static call (.static_call_sites)");
+	}
+}
+
+/**
  * too_small() - is the function too small to receive a jump?
  * @f: the function
  *
  * The original will start with a 5-byte jump to the instrumented copy. If
  * the function starts with ftrace's nop, the nop must stay where it is
- * (ftrace checks those bytes before it changes them) and the jump goes
- * right after it, so such a function needs 10 bytes.
+ * and the jump goes right after it, so such a function needs 10 bytes.
  *
  * Return: true if @f cannot hold the jump.
  */
 static bool too_small(const struct kedr_func *f)
 {
-	unsigned int need = KEDR_JMP_REL32_LEN;
+	unsigned int need = KEDR_JMP_LEN;
 
 	if (f->ftrace_nop)
-		need += sizeof(ftrace_nop);
+		need += KEDR_FTRACE_NOP_LEN;
 	return f->size < need;
 }
 
 /**
- * report_functions() - log what was found in the target
- * @t: the target, its functions collected
+ * check_insn() - can the emitter handle this instruction?
+ * @in: the instruction
+ *
+ * Return: NULL if it can, else why not.
  */
-static void report_functions(const struct kedr_target *t)
+static const char *check_insn(const struct kedr_insn *in)
 {
-	unsigned int i, nr_init = 0, nr_cold = 0, nr_small = 0;
-	unsigned long bytes = 0;
+	switch (in->flow) {
+	case KEDR_FLOW_FAR:
+		return "a far call, jump or return";
+	case KEDR_FLOW_XBEGIN:
+		return "XBEGIN, whose abort path is relative";
+	case KEDR_FLOW_JMP:
+	case KEDR_FLOW_JCC:
+	case KEDR_FLOW_LOOP:
+	case KEDR_FLOW_CALL:
+		if (in->prefixes & KEDR_P_OPSIZE)
+			return "a branch with a 16-bit operand size";
+	}
+	return NULL;
+}
+
+/**
+ * plan_function() - decode a function and measure its instance
+ * @f: the function
+ *
+ * Three walks over the code: decode and check every instruction and count
+ * them; note where each one starts; then a dry run of the emitter, which
+ * fills in where each one goes in the instance and how big it is.
+ */
+static void plan_function(struct kedr_func *f)
+{
+	const u8 *code = (const u8 *)f->addr;
+	struct kedr_emitter dry = { };
+	struct kedr_insn in;
+	unsigned int i, off, n = 0;
+	const char *why;
+	int err;
+
+	for (off = 0; off < f->size; off += in.length, n++) {
+		err = kedr_decode(code + off, f->size - off, &in);
+		if (err < 0)
+			return skip_function(f, err == -KEDR_DECODE_TRUNCATED ?
+					     "its last instruction runs past its end" :
+					     "an instruction the decoder does not know",
+					     off);
+		why = check_insn(&in);
+		if (why)
+			return skip_function(f, why, off);
+	}
+	f->map = kvmalloc_array(n, sizeof(*f->map), GFP_KERNEL);
+	if (!f->map)
+		return skip_function(f, "out of memory", 0);
+	f->nr_insns = n;
+	for (i = 0, off = 0; i < n; i++, off += in.length) {
+		kedr_decode(code + off, f->size - off, &in);
+		f->map[i].orig = off;
+	}
+	emit_function(&dry, f);
+	if (dry.err)
+		return skip_function(f, "a jump into the middle of an instruction", 0);
+	f->code_size = dry.pos;
+	f->nr_sites = dry.nr_sites;
+}
+
+/**
+ * skip_families() - a function and its .cold parts go together
+ * @t: the target
+ *
+ * If one part is left alone, so are the others: the jumps between them are
+ * re-aimed only between instances.
+ */
+static void skip_families(struct kedr_target *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_funcs; i++) {	/* a part takes its parent */
+		struct kedr_func *f = &t->funcs[i];
+
+		if (f->parent && f->skip)
+			skip_function(f->parent, "a .cold part of it is left alone", 0);
+	}
+	for (i = 0; i < t->nr_funcs; i++) {	/* a parent takes its parts */
+		struct kedr_func *f = &t->funcs[i];
+
+		if (f->parent && f->parent->skip)
+			skip_function(f, "its parent is left alone", 0);
+	}
+}
+
+/**
+ * plan_target() - decide what to instrument, and measure it
+ * @t:   the target, its functions collected
+ * @mod: the target module
+ */
+static void plan_target(struct kedr_target *t, struct module *mod)
+{
+	unsigned int i;
+
+	link_cold_parts(t);
+	skip_kernel_tables(mod);
+	for (i = 0; i < t->nr_funcs; i++) {
+		struct kedr_func *f = &t->funcs[i];
+
+		if (too_small(f))
+			skip_function(f, "too small to hold a jump", 0);
+		else if (str_has_prefix(f->name, "__SCT__"))
+			skip_function(f, "a static call trampoline", 0);
+		if (!f->skip)
+			plan_function(f);
+	}
+	skip_families(t);
+	for (i = 0; i < t->nr_funcs; i++) {
+		struct kedr_func *f = &t->funcs[i];
+		struct kedr_region *r = f->init ? &t->init : &t->core;
+
+		if (f->skip)
+			continue;
+		f->offset = r->code_size;
+		f->first_site = r->nr_sites;
+		r->code_size += ALIGN(f->code_size, 16);
+		r->nr_sites += f->nr_sites;
+	}
+}
+
+/**
+ * write_instances() - write every planned instance into its region
+ * @t: the target, planned, its regions allocated
+ *
+ * Return: 0, or the first error of the emitter (nothing patched yet).
+ */
+static int write_instances(struct kedr_target *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_funcs; i++) {	/* addresses first: jumps */
+		struct kedr_func *f = &t->funcs[i];	/* between instances */
+		struct kedr_region *r = f->init ? &t->init : &t->core;
+
+		if (!f->skip)
+			f->inst = (unsigned long)r->base + f->offset;
+	}
+	for (i = 0; i < t->nr_funcs; i++) {
+		struct kedr_func *f = &t->funcs[i];
+		struct kedr_region *r = f->init ? &t->init : &t->core;
+		struct kedr_emitter e = {
+			.buf = r->base + f->offset, .addr = f->inst,
+			.sites = r->sites + f->first_site,
+			.sites_addr = (unsigned long)(r->sites + f->first_site),
+		};
+
+		if (f->skip)
+			continue;
+		emit_function(&e, f);
+		if (!e.err && (e.pos != f->code_size || e.nr_sites != f->nr_sites))
+			e.err = -EFAULT;	/* the dry run measured otherwise */
+		if (e.err) {
+			pr_err("cannot write the instance of %s (error %d)\n",
+			       f->name, e.err);
+			return e.err;
+		}
+	}
+	return 0;
+}
+
+/**
+ * report_target() - log what was found, instrumented and left alone
+ * @t: the target
+ */
+static void report_target(const struct kedr_target *t)
+{
+	unsigned int i, nr_init = 0, nr_cold = 0, nr_skip = 0, nr_done = 0;
+	unsigned long bytes = 0, done_bytes = 0;
 
 	for (i = 0; i < t->nr_funcs; i++) {
 		const struct kedr_func *f = &t->funcs[i];
@@ -451,24 +2040,86 @@ static void report_functions(const struct kedr_target *t)
 		bytes += f->size;
 		nr_init += f->init;
 		nr_cold += f->cold;
-		if (too_small(f)) {
-			nr_small++;
-			pr_info("too small to patch: %s (%u bytes%s)\n", f->name,
-				f->size, f->ftrace_nop ? ", starts with the ftrace nop" : "");
+		if (f->skip) {
+			nr_skip++;
+			pr_info("left alone: %s (%u bytes): %s (at +0x%x)\n",
+				f->name, f->size, f->skip, f->skip_off);
+		} else {
+			nr_done++;
+			done_bytes += f->size;
 		}
 	}
-	pr_info("%u functions, %lu bytes (%u in core text, %u in init text), %u .cold parts, %u aliases folded, %u too small to patch\n",
+	pr_info("%u functions, %lu bytes (%u in core text, %u in init text), %u .cold parts, %u aliases folded\n",
 		t->nr_funcs, bytes, t->nr_funcs - nr_init, nr_init, nr_cold,
-		t->nr_aliases, nr_small);
+		t->nr_aliases);
+	pr_info("instrumented %u functions, left alone %u; original code %lu bytes, instrumented code %lu bytes (core %lu, init %lu), %u sites\n",
+		nr_done, nr_skip, done_bytes,
+		t->core.code_size + t->init.code_size, t->core.code_size,
+		t->init.code_size, t->core.nr_sites + t->init.nr_sites);
 }
+
+/**
+ * instrument_target() - plan, write, protect, publish, patch
+ * @t:   the target, its functions collected
+ * @mod: the target module
+ *
+ * Return: 0, or an error, in which case nothing of the target is changed.
+ */
+static int instrument_target(struct kedr_target *t, struct module *mod)
+{
+	unsigned int i;
+	int err;
+
+	plan_target(t, mod);
+	if (t->core.code_size && (err = alloc_region(&t->core)))
+		goto out_free;
+	if (t->init.code_size && (err = alloc_region(&t->init)))
+		goto out_free;
+	err = write_instances(t);
+	if (err)
+		goto out_free;
+	if ((t->core.base && (err = protect_region(&t->core))) ||
+	    (t->init.base && (err = protect_region(&t->init))))
+		goto out_free;
+	WRITE_ONCE(nr_patched_funcs, t->nr_funcs);
+	rcu_assign_pointer(patched_funcs, t->funcs);
+	for (i = 0; i < t->nr_funcs; i++)
+		if (!t->funcs[i].skip)
+			patch_original(&t->funcs[i]);
+	return 0;
+
+out_free:
+	for (i = 0; i < t->nr_funcs; i++)
+		t->funcs[i].inst = 0;
+	free_region(&t->core);
+	free_region(&t->init);
+	return err;
+}
+
+/**
+ * reset_records() - forget the events of a previous target
+ */
+static void reset_records(void)
+{
+	int cpu, i;
+
+	memset(records, 0, num_records * sizeof(*records));
+	atomic_long_set(&nr_claimed, 0);
+	for_each_possible_cpu(cpu)
+		for (i = 0; i < KEDR_EV_COUNT; i++)
+			per_cpu(event_counts[i], cpu) = 0;
+}
+
+static DEFINE_MUTEX(output_mutex);	/* the output against a new target */
 
 /**
  * on_target_coming() - the target is loaded and its init has not run yet
  * @mod: the target
  *
  * kedr_sample holds a reference to itself while the target is loaded: the
- * target's code will jump into memory that kedr_sample owns, so kedr_sample
- * must not go away first (rmmod kedr_sample fails with "in use").
+ * target's code jumps into memory that kedr_sample owns, and calls
+ * kedr_event_stub, so kedr_sample must not go away first (rmmod kedr_sample
+ * fails with "in use").
  */
 static void on_target_coming(struct module *mod)
 {
@@ -481,27 +2132,79 @@ static void on_target_coming(struct module *mod)
 		pr_err("kedr_sample is going away; target left alone\n");
 		return;
 	}
+	mutex_lock(&output_mutex);
+	free_functions(&tgt);		/* those of a previous target */
+	reset_records();
 	tgt.mod = mod;
 	err = collect_functions(&tgt, mod);
+	if (!err)
+		err = instrument_target(&tgt, mod);
+	mutex_unlock(&output_mutex);
 	if (err) {
-		pr_err("cannot list the target's functions (error %d); target left alone\n",
-		       err);
+		pr_err("cannot instrument \"%s\" (error %d); it runs as it is\n",
+		       mod->name, err);
 		return;
 	}
-	report_functions(&tgt);
+	report_target(&tgt);
+}
+
+/**
+ * release_instances() - withdraw instances from the int3 handler, free them
+ * @t:    the target
+ * @init: true: only the init ones (the target's init is over); false: all
+ *
+ * NB: synchronize_rcu() waits for int3 handlers that may still look at the
+ * table; the code itself is no longer run by anyone (see the callers).
+ */
+static void release_instances(struct kedr_target *t, bool init)
+{
+	unsigned int i;
+
+	if (!init)
+		RCU_INIT_POINTER(patched_funcs, NULL);
+	for (i = 0; i < t->nr_funcs; i++)
+		if (!init || t->funcs[i].init)
+			WRITE_ONCE(t->funcs[i].inst, 0);
+	synchronize_rcu();
+	free_region(&t->init);
+	if (!init) {
+		free_region(&t->core);
+		free_maps(t);
+	}
+}
+
+/**
+ * on_target_live() - the target's init has returned: free init instances
+ * @mod: the target
+ */
+static void on_target_live(struct module *mod)
+{
+	if (tgt.mod != mod || !tgt.init.base)
+		return;
+	pr_info("target \"%s\" is live: instances of init functions freed\n",
+		mod->name);
+	release_instances(&tgt, true);
 }
 
 /**
  * on_target_going() - the target is being unloaded, or its init failed
  * @mod: the target
+ *
+ * Its exit function (or failed init) has returned and nobody holds a
+ * reference to it, so none of its code, original or instance, is running.
  */
 static void on_target_going(struct module *mod)
 {
 	if (tgt.mod != mod)
 		return;
-	pr_info("target \"%s\" is going\n", mod->name);
-	free_functions(&tgt);
-	tgt.mod = NULL;
+	mutex_lock(&output_mutex);
+	release_instances(&tgt, false);
+	tgt.mod = NULL;			/* the output is ready */
+	mutex_unlock(&output_mutex);
+	pr_info("target \"%s\" is going: %lu reads, %lu writes, %lu locked updates, %lu entries, %lu exits; %ld events stored\n",
+		mod->name, event_total(KEDR_EV_READ), event_total(KEDR_EV_WRITE),
+		event_total(KEDR_EV_LOCKED), event_total(KEDR_EV_ENTRY),
+		event_total(KEDR_EV_EXIT), events_stored());
 	module_put(THIS_MODULE);
 }
 
@@ -525,6 +2228,8 @@ static int module_notify(struct notifier_block *nb, unsigned long state,
 		return NOTIFY_DONE;
 	if (state == MODULE_STATE_COMING)
 		on_target_coming(mod);
+	else if (state == MODULE_STATE_LIVE)
+		on_target_live(mod);
 	else if (state == MODULE_STATE_GOING)
 		on_target_going(mod);
 	return NOTIFY_DONE;
@@ -535,7 +2240,152 @@ static struct notifier_block module_nb = {
 	/* NB: 0, so the kernel's own notifiers (static keys...) run first */
 	.priority = 0,
 };
+/* ==== 10. THE OUTPUT: DEBUGFS kedr_sample/output ==== */
 
+/**
+ * DOC: The output
+ *
+ * Once the target is gone, /sys/kernel/debug/kedr_sample/output shows what
+ * was recorded, in the format of KEDR's sample::
+ *
+ *   [Totals] reads: 57; writes: 31; locked updates: 2.
+ *   TID=0xffff8880041d0000 entry: addr=0xffffffffc0243270 ("cfake_open")
+ *   TID=0xffff8880041d0000 write at 0xffffffffc02432a4 (cfake_open+0x34/0x4d [kedr_sample_target]): addr=0xffff888004a1c2c8, size=8
+ *   TID=0xffff8880041d0000 exit: addr=0xffffffffc0243270 ("cfake_open")
+ *
+ * The totals count every event; the lines that follow are the first
+ * num_records events, in the order their slots were claimed. While the
+ * target is loaded the file is empty (the records are still being
+ * written); it can then be read any number of times, until the target is
+ * loaded again. The function names come from the table kedr_sample copied
+ * at COMING, so events in init functions are named too, although the
+ * kernel has forgotten those symbols by then.
+ */
+
+static struct dentry *debugfs_dir;
+
+/**
+ * output_ready() - may the records be shown?
+ *
+ * Return: true once a target has come and gone. Called with output_mutex.
+ */
+static bool output_ready(void)
+{
+	return !tgt.mod && tgt.funcs;
+}
+
+/**
+ * output_start() - seq_file: lock, and find the line at *@pos
+ * @m:   the seq_file
+ * @pos: line number: 0 is the totals, n the record n - 1
+ *
+ * Return: SEQ_START_TOKEN, a record, or NULL at the end.
+ */
+static void *output_start(struct seq_file *m, loff_t *pos)
+{
+	mutex_lock(&output_mutex);
+	if (!output_ready())
+		return NULL;
+	if (*pos == 0)
+		return SEQ_START_TOKEN;
+	if (*pos > events_stored())
+		return NULL;
+	return &records[*pos - 1];
+}
+
+/**
+ * output_next() - seq_file: the next line
+ * @m:   the seq_file
+ * @v:   the current line
+ * @pos: its number, to advance
+ *
+ * Return: as output_start().
+ */
+static void *output_next(struct seq_file *m, void *v, loff_t *pos)
+{
+	++*pos;
+	if (*pos > events_stored())
+		return NULL;
+	return &records[*pos - 1];
+}
+
+/**
+ * output_stop() - seq_file: unlock
+ * @m: the seq_file
+ * @v: the last line (unused)
+ */
+static void output_stop(struct seq_file *m, void *v)
+{
+	mutex_unlock(&output_mutex);
+}
+
+/**
+ * show_pc() - print "name+0xoff/0xsize [module]" for an address
+ * @m:  the seq_file
+ * @pc: an address in the target's code
+ */
+static void show_pc(struct seq_file *m, unsigned long pc)
+{
+	const struct kedr_func *f = find_function(pc);
+
+	if (f)
+		seq_printf(m, "%s+0x%lx/0x%x [%s]", f->name, pc - f->addr,
+			   f->size, target);
+	else
+		seq_printf(m, "0x%lx [%s]", pc, target);
+}
+
+/**
+ * output_show() - seq_file: print one line
+ * @m: the seq_file
+ * @v: SEQ_START_TOKEN or a record
+ *
+ * Return: 0.
+ */
+static int output_show(struct seq_file *m, void *v)
+{
+	/* [snippet:output-format] */
+	static const char * const names[KEDR_EV_COUNT] = {
+		[KEDR_EV_READ] = "read", [KEDR_EV_WRITE] = "write",
+		[KEDR_EV_LOCKED] = "locked update",
+		[KEDR_EV_ENTRY] = "entry", [KEDR_EV_EXIT] = "exit",
+	};
+	const struct kedr_record *r = v;
+	const struct kedr_func *f;
+
+	if (v == SEQ_START_TOKEN) {
+		seq_printf(m, "[Totals] reads: %lu; writes: %lu; locked updates: %lu.\n",
+			   event_total(KEDR_EV_READ), event_total(KEDR_EV_WRITE),
+			   event_total(KEDR_EV_LOCKED));
+		return 0;
+	}
+	switch (r->type) {
+	case KEDR_EV_ENTRY:
+	case KEDR_EV_EXIT:
+		f = find_function(r->addr);
+		seq_printf(m, "TID=0x%lx %s: addr=0x%lx (\"%s\")\n", r->tid,
+			   names[r->type], r->addr, f ? f->name : "?");
+		break;
+	case KEDR_EV_READ:
+	case KEDR_EV_WRITE:
+	case KEDR_EV_LOCKED:
+		seq_printf(m, "TID=0x%lx %s at 0x%lx (", r->tid,
+			   names[r->type], r->pc);
+		show_pc(m, r->pc);
+		seq_printf(m, "): addr=0x%lx, size=%lu\n", r->addr, r->size);
+		break;
+	}
+	/* [/snippet:output-format] */
+	return 0;
+}
+
+static const struct seq_operations output_sops = {
+	.start = output_start,
+	.next  = output_next,
+	.stop  = output_stop,
+	.show  = output_show,
+};
+DEFINE_SEQ_ATTRIBUTE(output);
 /* ==== 11. MODULE INIT AND EXIT ==== */
 
 /**
@@ -597,31 +2447,57 @@ static int __init kedr_sample_init(void)
 	err = set_target();
 	if (err)
 		return err;
+	if (num_records < 1 || num_records > KEDR_MAX_RECORDS) {
+		pr_err("num_records is %u; it must be 1..%u\n", num_records,
+		       KEDR_MAX_RECORDS);
+		return -EINVAL;
+	}
 	err = resolve_kernel_symbols();
 	if (err)
 		return err;
+	records = vzalloc(array_size(num_records, sizeof(*records)));
+	if (!records)
+		return -ENOMEM;
+	debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("output", 0444, debugfs_dir, NULL, &output_fops);
+	err = register_die_notifier(&die_nb);
+	if (err)
+		goto out_debugfs;
 	err = register_module_notifier(&module_nb);
 	if (err)
-		return err;
+		goto out_die;
 	if (target_is_loaded() && !tgt.mod) {
 		pr_err("\"%s\" is already loaded; unload it first, then load it again after kedr_sample\n",
 		       target);
-		unregister_module_notifier(&module_nb);
-		return -EEXIST;
+		err = -EEXIST;
+		goto out_notifier;
 	}
 	pr_info("waiting for \"%s\"\n", target);
 	return 0;
+
+out_notifier:
+	unregister_module_notifier(&module_nb);
+out_die:
+	unregister_die_notifier(&die_nb);
+out_debugfs:
+	debugfs_remove_recursive(debugfs_dir);
+	vfree(records);
+	return err;
 }
 
 /**
  * kedr_sample_exit() - stop waiting
  *
  * NB: while the target is loaded kedr_sample holds a reference to itself,
- * so this runs only when no target is loaded.
+ * so this runs only when no target is loaded and no instance exists.
  */
 static void __exit kedr_sample_exit(void)
 {
 	unregister_module_notifier(&module_nb);
+	unregister_die_notifier(&die_nb);
+	debugfs_remove_recursive(debugfs_dir);
+	free_functions(&tgt);
+	vfree(records);
 	pr_info("unloaded\n");
 }
 
@@ -642,8 +2518,20 @@ module_exit(kedr_sample_exit);
  *  - Functions are found by their symbols. Code that no STT_FUNC symbol
  *    covers (hand-written assembly without ".type ... @function", the
  *    alternative instructions in .altinstr_replacement) is not seen.
- *  - It finds and reports the target's functions; it does not change them
- *    yet.
+ *  - Functions that the kernel's tables point into (__ex_table,
+ *    __bug_table, __jump_table, .static_call_sites) are left alone, and so
+ *    are their .cold parts. So are functions with an instruction the
+ *    decoder does not know, far branches and XBEGIN.
+ *  - SSE/AVX, x87 and system instructions are copied but their memory
+ *    accesses are not recorded; nor are the implicit stack accesses of
+ *    PUSH, POP, CALL and RET.
+ *  - REPE/REPNE CMPS and SCAS are recorded as touching %rcx elements, the
+ *    most they may touch; they may stop earlier.
+ *  - Stack traces through an instance show "?" frames: the kernel's ORC
+ *    unwinder has no tables for code it did not load.
+ *  - Indirect jumps are taken as tail calls (an exit is recorded). That is
+ *    right in kernels built with retpolines, which have no jump tables;
+ *    a jump table would record a false exit (and still work).
  *
  * Exercises:
  *
