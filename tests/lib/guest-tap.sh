@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # SPDX-License-Identifier: GPL-2.0
 #
 # /lab/tap.sh: TAP helpers for guest scripts (busybox sh), copied into the
@@ -77,8 +78,7 @@ like() {
 }
 
 unlike() {
-	printf '%s\n' "$1" | grep -Eq -- "$2"
-	[ $? -ne 0 ]
+	! printf '%s\n' "$1" | grep -Eq -- "$2"
 	_tap_result $? "$3" && return 0
 	diag "                  '$1'"
 	diag "          matches '$2'"

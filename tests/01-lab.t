@@ -1,0 +1,121 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/01-lab.t: the lab itself (tests/vm/run, tests/lib/*) does what
+# tests/README.md promises.  Five guest runs, about a minute.
+
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
+
+kos=$(find "$TAP_TOP" \( -path "$TAP_TOP/.git" -o -path "$TAP_TOP/build" \) -prune \
+	-o -name '*.ko' -type f -printf '%f\n' | sort)
+like "$kos" '^lab_selftest\.ko$' "lab_selftest.ko is built (make lab-modules)" ||
+	diag "the kernel-problem tests below will fail without it"
+printf '%s\n' "$kos" >"$TAP_TMP/expected-kos"
+echo "greetings from the host" >"$TAP_TMP/hello.txt"
+[ -f "$TAP_TOP/kedr_get_sections.sh" ] && touch "$TAP_TMP/expect-sections"
+
+# ---- 1. a clean run: mounts, files, modules, the guest TAP helpers -------
+guest=$(lab_script environment.sh <<'GUEST'
+. /lab/tap.sh
+m=$(cat /proc/mounts)
+like "$m" '^proc /proc proc ' "/proc is mounted"
+like "$m" '^sysfs /sys sysfs ' "/sys is mounted"
+like "$m" '^devtmpfs /dev devtmpfs ' "/dev is a devtmpfs"
+ok "/dev/null is a character device" test -c /dev/null
+like "$m" '^debugfs /sys/kernel/debug debugfs ' "debugfs is mounted on /sys/kernel/debug"
+ok "debugfs has content" test -d /sys/kernel/debug/bdi
+is "$(pwd)" "/lab" "the script runs in /lab"
+is "$(id -u)" "0" "the script runs as root"
+is "$(uname -r)" "$(cat /lab/files/kver)" "the guest runs the lab kernel"
+is "$(cat /lab/files/hello.txt)" "greetings from the host" "--file arrives in /lab/files/"
+while read -r ko; do
+	[ -n "$ko" ] && ok "project module $ko is in /lab" test -f "/lab/$ko"
+done </lab/files/expected-kos
+if [ -f /lab/files/expect-sections ]; then
+	ok "kedr_get_sections.sh is in /lab" test -x /lab/kedr_get_sections.sh
+fi
+ok "/sbin/modprobe exists" test -x /sbin/modprobe
+is "$(cat /proc/sys/kernel/modprobe)" "/sbin/modprobe" "the kernel calls /sbin/modprobe"
+for applet in insmod rmmod lsmod dmesg grep sed awk; do
+	ok "busybox applet $applet is in PATH" test -n "$(command -v $applet)"
+done
+unlike "$(cat /proc/modules)" '^(vfat|fat) ' "vfat and fat are not loaded at boot"
+ok "modprobe vfat works (--modules vfat)" modprobe vfat
+like "$(cat /proc/modules)" '^vfat ' "vfat is loaded"
+like "$(cat /proc/modules)" '^fat ' "fat, its dependency, is loaded"
+ok "insmod lab_selftest.ko action=none" insmod /lab/lab_selftest.ko action=none
+ok "rmmod lab_selftest" rmmod lab_selftest
+like "$(ok inner false)" '^not ok - inner$' "guest ok reports a failing command"
+like "$(is 1 2 inner)" '^not ok - inner' "guest is reports a difference"
+like "$(like abc '^b' inner)" '^not ok - inner' "guest like reports a mismatch"
+# Neither counts: both were in command substitutions.
+is "$tap_failed" "0" "no guest assertion failed"
+GUEST
+)
+lab_kver >"$TAP_TMP/kver"
+args=(--modules vfat --file "$TAP_TMP/hello.txt" --file "$TAP_TMP/kver"
+	--file "$TAP_TMP/expected-kos")
+[ -f "$TAP_TMP/expect-sections" ] && args+=(--file "$TAP_TMP/expect-sections")
+lab_tap "${args[@]}" "$guest"
+
+# ---- 2. the exit status passes through; look-alike text is no problem ----
+guest=$(lab_script status.sh <<'GUEST'
+echo "WARNING: CPU: 0 PID: 1 at this is the script talking"
+echo "BUG: kernel NULL pointer dereference (not really)"
+exit 3
+GUEST
+)
+lab_exec "$guest"
+is "$LAB_STATUS" 3 "the script's exit status (3) is tests/vm/run's"
+is "$(cat "$LAB_ERR")" "" "and nothing is said on stderr"
+
+# ---- 3. a WARNING in the guest kernel fails the run ------------------------
+guest=$(lab_script warn.sh <<'GUEST'
+insmod /lab/lab_selftest.ko action=warn
+echo "insmod status $?"
+GUEST
+)
+lab_exec "$guest"
+is "$LAB_STATUS" 125 "a kernel WARNING makes tests/vm/run exit 125"
+like "$(cat "$LAB_ERR")" '^lab: guest kernel logged: WARNING: CPU: [0-9]+ PID: [0-9]+ at .*lab_selftest' \
+	"and say so on stderr, naming the WARNING"
+is "$(wc -l <"$LAB_ERR")" 1 "in one line"
+like "$(cat "$LAB_OUT")" 'insmod status 0' "the script went on after the WARNING"
+
+# ---- 4. an oops fails the run, fast ---------------------------------------
+guest=$(lab_script oops.sh <<'GUEST'
+insmod /lab/lab_selftest.ko action=oops
+echo "still alive"
+sleep 100
+GUEST
+)
+lab_exec --timeout 90 "$guest"
+is "$LAB_STATUS" 125 "an oops makes tests/vm/run exit 125"
+like "$(cat "$LAB_ERR")" '^lab: guest kernel logged: BUG: kernel NULL pointer dereference' \
+	"and say so on stderr, naming the oops"
+unlike "$(cat "$LAB_OUT")" 'still alive' "the oops ended the guest (oops=panic)"
+ok "before the timeout ($LAB_SECONDS s < 90 s)" test "$LAB_SECONDS" -lt 90
+
+# ---- 5. a timeout kills the guest ------------------------------------------
+guest=$(lab_script sleep.sh <<'GUEST'
+echo "going to sleep"
+sleep 300
+GUEST
+)
+mkdir "$TAP_TMP/runtmp"
+TMPDIR=$TAP_TMP/runtmp lab_exec --timeout 15 "$guest"
+is "$LAB_STATUS" 124 "a script outliving --timeout 15 makes tests/vm/run exit 124"
+is "$(cat "$LAB_ERR")" "lab: timeout after 15 s, guest killed" "and say so on stderr"
+like "$(cat "$LAB_OUT")" 'going to sleep' "the guest output up to then was printed"
+ok "after about 15 s ($LAB_SECONDS s)" test "$LAB_SECONDS" -ge 15 -a "$LAB_SECONDS" -lt 40
+left=
+for f in /proc/[0-9]*/cmdline; do
+	case $(tr '\0' ' ' <"$f" 2>/dev/null) in
+	*"$TAP_TMP/runtmp"*) left="$left ${f#/proc/}" ;;
+	esac
+done
+is "$left" "" "no process (qemu) of that run is left"
+is "$(ls -A "$TAP_TMP/runtmp")" "" "its temporary directory is removed"
+
+done_testing
