@@ -559,7 +559,7 @@ static int kedr_decode_modrm(struct kedr_cursor *c, struct kedr_insn *insn)
 	insn->modrm = modrm;
 	mod = modrm >> 6;
 	rm = modrm & 0x07;
-	if (mod == 3)
+	if (mod == 3 || KEDR_E_KIND(c->entry) == KEDR_K_MODREG)
 		return 0;			/* a register: no memory operand */
 	insn->has_mem = true;
 	insn->mem.scale = 1;
@@ -600,9 +600,11 @@ static int kedr_decode_modrm(struct kedr_cursor *c, struct kedr_insn *insn)
  * Immediate sizes depend on the operand size (SDM vol. 2, Appendix A.2.2):
  * "Iz" is 2 bytes with 66 and 4 otherwise, even with REX.W (it is then
  * sign-extended to 64 bits); only MOV r64, imm64 ("Iv") has 8. Near
- * branches are the exception: in 64-bit mode their operand size is
- * forced to 64 bits and a 66 prefix leaves rel32 as it is (SDM vol. 2,
- * Appendix A.2.5, "f64"; Intel behaviour, AMD CPUs would use rel16).
+ * branches with 66 are where Intel and AMD CPUs disagree: refused.
+ *
+ * The entry also says which mandatory prefixes an SSE row has, and
+ * whether it exists only with a memory (or only a register) operand:
+ * anything else is #UD, so "unknown".
  */
 
 /**
@@ -621,10 +623,33 @@ static int kedr_resolve_entry(struct kedr_cursor *c, struct kedr_insn *insn)
 		e = kedr_groups[KEDR_E_SUB(e)][reg];
 	else if (KEDR_E_KIND(e) == KEDR_K_PREFIX)
 		e = kedr_pfx_tables[KEDR_E_SUB(e)][c->mand];
+	/* AMD XOP (8F with ModRM.reg != 0) lands on an invalid group entry */
 	if (KEDR_E_KIND(e) == KEDR_K_INVALID || KEDR_E_KIND(e) == KEDR_K_PFXBYTE)
 		return -KEDR_DECODE_UNKNOWN;
-	/* AMD XOP (8F with ModRM.reg != 0) lands on an invalid group entry */
 	c->entry = e;
+	return 0;
+}
+
+/**
+ * kedr_check_valid() - refuse a prefix or ModRM form the row does not have
+ * @c:		cursor (holds the final entry and the mandatory prefix)
+ * @insn:	the instruction being decoded (ModRM already read)
+ *
+ * Return: 0, or -KEDR_DECODE_UNKNOWN.
+ */
+static int kedr_check_valid(const struct kedr_cursor *c, const struct kedr_insn *insn)
+{
+	u32 e = c->entry;
+	unsigned int valid = KEDR_E_VALID(e);
+
+	if (insn->vex)
+		return 0;	/* VEX/EVEX validity is not checked: see Limitations */
+	if (valid && !(valid & (1u << c->mand)))
+		return -KEDR_DECODE_UNKNOWN;	/* SSE row without this prefix */
+	if ((e & KEDR_E_MEM_ONLY) && !insn->has_mem)
+		return -KEDR_DECODE_UNKNOWN;
+	if ((e & KEDR_E_REG_ONLY) && insn->has_mem)
+		return -KEDR_DECODE_UNKNOWN;
 	return 0;
 }
 
@@ -643,9 +668,6 @@ static unsigned int kedr_imm_size(const struct kedr_insn *insn, u32 e)
 	case KEDR_IMM_W:
 		return 2;
 	case KEDR_IMM_Z:
-		if (KEDR_E_FLOW(e) == KEDR_FLOW_JMP || KEDR_E_FLOW(e) == KEDR_FLOW_JCC ||
-		    KEDR_E_FLOW(e) == KEDR_FLOW_CALL)
-			return 4;		/* f64: rel32 even with 66 */
 		return insn->opsize == 2 ? 2 : 4;
 	case KEDR_IMM_V:
 		return insn->opsize;
@@ -658,6 +680,28 @@ static unsigned int kedr_imm_size(const struct kedr_insn *insn, u32 e)
 	default:
 		return 0;
 	}
+}
+
+/**
+ * kedr_is_cpu_dependent() - is this a 66-prefixed near branch?
+ * @c:		cursor (holds the entry)
+ * @insn:	the instruction being decoded
+ *
+ * Intel CPUs ignore 66 on JMP/Jcc/CALL rel32 in 64-bit mode and still
+ * read 4 bytes ("f64", SDM vol. 2, Appendix A.2.5); AMD CPUs read a rel16
+ * (AMD APM vol. 3, "Near branches ... operand size override": so does
+ * GNU objdump). No compiler emits it; an instruction whose length depends
+ * on the vendor is refused.
+ *
+ * Return: true to refuse the instruction.
+ */
+static bool kedr_is_cpu_dependent(const struct kedr_cursor *c, const struct kedr_insn *insn)
+{
+	unsigned int flow = KEDR_E_FLOW(c->entry);
+
+	return (insn->prefixes & KEDR_P_OPSIZE) && KEDR_E_IMM(c->entry) == KEDR_IMM_Z &&
+	       KEDR_E_KIND(c->entry) == KEDR_K_PLAIN &&
+	       (flow == KEDR_FLOW_JMP || flow == KEDR_FLOW_JCC || flow == KEDR_FLOW_CALL);
 }
 
 /**
@@ -751,7 +795,8 @@ static unsigned int kedr_rule_size(const struct kedr_insn *insn, u8 rule)
  * @c:		cursor (holds the entry)
  * @insn:	the instruction being decoded
  *
- * Return: 0, or -KEDR_DECODE_UNKNOWN for a LOCK the CPU would refuse.
+ * Return: 0, or -KEDR_DECODE_UNKNOWN for a LOCK the CPU would refuse or
+ * an x87 memory form that does not exist.
  */
 static int kedr_decode_access(struct kedr_cursor *c, struct kedr_insn *insn)
 {
@@ -763,6 +808,8 @@ static int kedr_decode_access(struct kedr_cursor *c, struct kedr_insn *insn)
 	insn->class = KEDR_E_CLASS(e);
 	if (KEDR_E_KIND(e) == KEDR_K_X87 && insn->has_mem) {
 		x87 = kedr_x87_mem[KEDR_E_SUB(e)][(insn->modrm >> 3) & 0x07];
+		if (!x87)
+			return -KEDR_DECODE_UNKNOWN;
 		acc = x87 & 0x03;
 		size = x87 >> 2;
 		if (size == KEDR_X87_FSAVE_CODE)
@@ -808,7 +855,7 @@ static int kedr_decode_access(struct kedr_cursor *c, struct kedr_insn *insn)
  */
 static void kedr_decode_string(struct kedr_cursor *c, struct kedr_insn *insn)
 {
-	u8 op = KEDR_E_SUB(c->entry);
+	u8 op = KEDR_E_FLOW(c->entry);	/* kind STRING keeps the operation there */
 	bool compares = op == KEDR_STR_CMPS || op == KEDR_STR_SCAS;
 
 	insn->str_op = op;
@@ -880,16 +927,22 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
 		if (err)
 			return err;
 	}
-	if (KEDR_E_SIZE(c.entry) == SZ_B)
+	err = kedr_check_valid(&c, insn);
+	if (err)
+		return err;
+	if (KEDR_E_SIZE(c.entry) == SZ_B && KEDR_E_KIND(c.entry) == KEDR_K_PLAIN)
 		insn->opsize = 1;
+	if (kedr_is_cpu_dependent(&c, insn))
+		return -KEDR_DECODE_UNKNOWN;
 	err = kedr_decode_imm(&c, insn);
 	if (err)
 		return err;
 	insn->length = c.pos;
-	if (KEDR_E_KIND(c.entry) == KEDR_K_STRING)
+	if (KEDR_E_KIND(c.entry) == KEDR_K_STRING) {
 		kedr_decode_string(&c, insn);
-	else
-		err = kedr_decode_access(&c, insn);
+		return insn->length;
+	}
+	err = kedr_decode_access(&c, insn);
 	if (err)
 		return err;
 	if (insn->has_mem) {

@@ -71,10 +71,10 @@
 /* ---- One entry: a 32-bit word ---------------------------------------- */
 
 /*
- *  31  29 28  25 24    20 19    16 15    12 11      7 6  5  4 3   1 0
- * +------+------+--------+--------+--------+---------+--+----+-----+--+
- * |spare | kind | sub    | flow   | class  | size    |LK| acc| imm |M |
- * +------+------+--------+--------+--------+---------+--+----+-----+--+
+ *  31 29 28 26 25 24 23  20 19  16 15  12 11     7 6  5  4 3   1 0
+ * +-----+-----+--+--+------+------+------+--------+--+----+-----+--+
+ * |spare|kind |RO|MO|valid | flow | class| size   |LK| acc| imm |M |
+ * +-----+-----+--+--+------+------+------+--------+--+----+-----+--+
  *
  *  M     a ModRM byte follows the opcode
  *  imm   immediate kind, KEDR_IMM_*
@@ -82,12 +82,19 @@
  *  LK    the memory access is locked even without LOCK (XCHG, SDM vol. 2,
  *        XCHG: "the processor's locking protocol is automatically
  *        implemented")
- *  size  access size code, index of kedr_size_codes[]
+ *  size  access size code, index of kedr_size_codes[]; for the kinds
+ *        GROUP, PREFIX and X87: which small table ("sub")
  *  class family, KEDR_CLASS_*
- *  flow  control-flow kind, KEDR_FLOW_*
- *  sub   for kind GROUP/PREFIX: which small table; for STRING: which op
+ *  flow  control-flow kind, KEDR_FLOW_*; for kind STRING: which string
+ *        operation, KEDR_STR_*
+ *  valid which mandatory prefixes the SSE row defines (bit 0 none, 1 66,
+ *        2 F3, 3 F2); 0: any (SDM vol. 2, Table A-3: a missing "(66)",
+ *        "(F3)", "(F2)" variant is #UD)
+ *  MO    memory operand only: the register form (mod = 11) is #UD or
+ *        another instruction the tables do not know
+ *  RO    register only: the memory form is #UD
  *  kind  ordinary, INVALID, GROUP (by ModRM.reg), PREFIX (by 66/F3/F2),
- *        STRING, PREFIX_BYTE (handled before the opcode)
+ *        STRING, PFXBYTE (handled before the opcode), X87, MODREG
  */
 #define KEDR_E_MODRM		0x00000001u
 #define KEDR_E_IMM_SHIFT	1
@@ -96,8 +103,11 @@
 #define KEDR_E_SIZE_SHIFT	7
 #define KEDR_E_CLASS_SHIFT	12
 #define KEDR_E_FLOW_SHIFT	16
-#define KEDR_E_SUB_SHIFT	20
-#define KEDR_E_KIND_SHIFT	25
+#define KEDR_E_SUB_SHIFT	7	/* shares the bits of size */
+#define KEDR_E_VALID_SHIFT	20
+#define KEDR_E_MEM_ONLY		0x01000000u
+#define KEDR_E_REG_ONLY		0x02000000u
+#define KEDR_E_KIND_SHIFT	26
 
 #define KEDR_E_IMM(e)		(((e) >> KEDR_E_IMM_SHIFT) & 0x7)
 #define KEDR_E_ACC(e)		(((e) >> KEDR_E_ACC_SHIFT) & 0x3)
@@ -105,7 +115,8 @@
 #define KEDR_E_CLASS(e)		(((e) >> KEDR_E_CLASS_SHIFT) & 0xf)
 #define KEDR_E_FLOW(e)		(((e) >> KEDR_E_FLOW_SHIFT) & 0xf)
 #define KEDR_E_SUB(e)		(((e) >> KEDR_E_SUB_SHIFT) & 0x1f)
-#define KEDR_E_KIND(e)		(((e) >> KEDR_E_KIND_SHIFT) & 0xf)
+#define KEDR_E_VALID(e)		(((e) >> KEDR_E_VALID_SHIFT) & 0xf)
+#define KEDR_E_KIND(e)		(((e) >> KEDR_E_KIND_SHIFT) & 0x7)
 
 /* Immediate kinds (SDM vol. 2, Appendix A.2.2 operand codes Ib, Iw, Iz, Iv) */
 enum kedr_imm_kind {
@@ -133,6 +144,8 @@ enum kedr_imm_kind {
 #define KEDR_K_STRING	4	/* sub is KEDR_STR_*; element size from size */
 #define KEDR_K_PFXBYTE	5	/* a prefix or escape: never reached as opcode */
 #define KEDR_K_X87	6	/* D8-DF: sub is opcode - D8, see kedr_x87_mem[] */
+#define KEDR_K_MODREG	7	/* MOV CR/DR: ModRM always names registers, "the mod bits
+				 * are ignored" (SDM vol. 2, MOV-Move to/from Control Registers) */
 
 /* ---- Access sizes ---------------------------------------------------- */
 
@@ -325,8 +338,17 @@ enum kedr_str_op {
 #define GRP(n)		(KEDR_KIND(KEDR_K_GROUP, n) | KEDR_E_MODRM)
 #define PFXT(n)		(KEDR_KIND(KEDR_K_PREFIX, n) | KEDR_E_MODRM)
 #define X87(n)		(KEDR_KIND(KEDR_K_X87, n) | KEDR_E_MODRM)
-#define STR(op, sz)	(KEDR_KIND(KEDR_K_STRING, KEDR_STR_##op) | \
-			 KEDR_ENTRY(0, 0, 0, SZ_##sz, KEDR_CLASS_STRING, 0))
+#define STR(op, sz)	(KEDR_KIND(KEDR_K_STRING, 0) | \
+			 KEDR_ENTRY(0, 0, 0, SZ_##sz, KEDR_CLASS_STRING, KEDR_STR_##op))
+/* validity: N6(e) "no prefix or 66", O66(e) "66 only", ON(e) "no prefix only",
+ * MO(e) memory form only, RO(e) register form only, CRDR MOV CR/DR */
+#define VALID(m)	((u32)(m) << KEDR_E_VALID_SHIFT)
+#define N6(e)		((e) | VALID(0x3))
+#define O66(e)		((e) | VALID(0x2))
+#define ON(e)		((e) | VALID(0x1))
+#define MO(e)		((e) | KEDR_E_MEM_ONLY)
+#define RO(e)		((e) | KEDR_E_REG_ONLY)
+#define CRDR		(KEDR_KIND(KEDR_K_MODREG, 0) | KEDR_E_MODRM)
 /* SIMD shorthands: read / write a vector-ish operand, optionally with Ib */
 #define SR(sz)		MR(sz, SIMD)
 #define SW(sz)		MW(sz, SIMD)
@@ -377,9 +399,10 @@ static const u32 kedr_map_1byte[256] = {
 /* 7x: Jcc rel8 */
 	FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC),
 	FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC),
-/* 8x: group 1, (82 invalid), TEST, XCHG, MOV, MOV Ev,Sw, LEA, MOV Sw,Ew, group 1A (POP Ev) */
+/* 8x: group 1, (82 invalid), TEST, XCHG, MOV, MOV Ev,Sw, LEA (memory form only), MOV Sw,Ew,
+ *     group 1A (POP Ev) */
 	GRP(G1_80),  GRP(G1_81),  __,          GRP(G1_83),  MR(B, ALU), MR(V, ALU), XCHGB, XCHG_,
-	MW(B, MOV),  MW(V, MOV),  MR(B, MOV),  MR(V, MOV),  MW(W, MOV), MN,         MR(W, MOV), GRP(G1A_8F),
+	MW(B, MOV),  MW(V, MOV),  MR(B, MOV),  MR(V, MOV),  MW(W, MOV), MO(MN),     MR(W, MOV), GRP(G1A_8F),
 /* 9x: NOP/XCHG rAX,r, CBW, CWD, (CALLF), FWAIT, PUSHF, POPF, SAHF, LAHF */
 	___, ___, ___, ___, ___, ___, ___, ___, ___, ___, __,  ___, ___, ___, ___, ___,
 /* Ax: MOV AL/rAX <-> moffs, MOVS, CMPS, TEST AL/rAX,imm, STOS, LODS, SCAS */
@@ -418,16 +441,17 @@ enum {
 
 static const u32 kedr_map_0f[256] = {
 /* 0x: group 6, group 7, LAR, LSL, -, SYSCALL, CLTS, SYSRET,
- *     INVD, WBINVD, -, UD2, -, PREFETCH group (0D), FEMMS, 3DNow! (ModRM + Ib) */
+ *     INVD, WBINVD (F3: WBNOINVD), -, UD2, -, PREFETCH group (0D), FEMMS, 3DNow! (ModRM + Ib) */
 	GRP(G6),     GRP(G7),     MR(W, OTHER), MR(W, OTHER), __,     FL(NONE, INT), ___, FL(NONE, SYSRET),
-	___,         ___,         __,          FL(NONE, UD), __,          GRP(G_0D), ___, MNI(B),
-/* 1x: MOVUPS.., MOVLPS.., UNPCK, MOVHPS.., PREFETCHh group 16, NOP Ev (hint NOPs, ENDBR) */
-	PFXT(P_10),  PFXT(P_11),  PFXT(P_12),  PFXT(P_13),  SR(PS),   SR(PS),   PFXT(P_16), PFXT(P_17),
+	___,         ___ | VALID(0x5), __,     FL(NONE, UD), __,          GRP(G_0D), ___, MNI(B),
+/* 1x: MOVUPS.., MOVLPS.., UNPCKLPS/PD, UNPCKHPS/PD, MOVHPS.., PREFETCHh group 16,
+ *     NOP Ev (hint NOPs, ENDBR64) */
+	PFXT(P_10),  PFXT(P_11),  PFXT(P_12),  PFXT(P_13),  N6(SR(X)), N6(SR(X)), PFXT(P_16), PFXT(P_17),
 	GRP(G16),    MN,          MN,          MN,          MN,       MN,       MN,   MN,
-/* 2x: MOV to/from CR, DR (register only), MOVAPS, CVTPI2PS.., MOVNTPS,
- *     CVTTPS2PI.., CVTPS2PI.., UCOMISS, COMISS */
-	MN,          MN,          MN,          MN,          __,       __,       __,   __,
-	SR(X),       SW(X),       PFXT(P_2A),  SW(X),       SR(HS),   SR(HS),   SR(UC), SR(UC),
+/* 2x: MOV from/to CR, DR (register only, whatever mod says), MOVAPS/PD,
+ *     CVTPI2PS.., MOVNTPS/PD, CVTTPS2PI.., CVTPS2PI.., UCOMISS/SD, COMISS/SD */
+	CRDR,        CRDR,        CRDR,        CRDR,        __,       __,       __,   __,
+	N6(SR(X)),   N6(SW(X)),   PFXT(P_2A),  MO(SW(X)),   SR(HS),   SR(HS),   N6(SR(UC)), N6(SR(UC)),
 /* 3x: WRMSR, RDTSC, RDMSR, RDPMC, SYSENTER, SYSEXIT, -, GETSEC, 0F38, -, 0F3A */
 	___,         ___,         ___,         ___,         FL(NONE, INT), FL(NONE, SYSRET), __, ___,
 	PFX,         __,          PFX,         __,          __,       __,       __,   __,
@@ -436,17 +460,19 @@ static const u32 kedr_map_0f[256] = {
 	MR(V, CMOVCC), MR(V, CMOVCC), MR(V, CMOVCC), MR(V, CMOVCC),
 	MR(V, CMOVCC), MR(V, CMOVCC), MR(V, CMOVCC), MR(V, CMOVCC),
 	MR(V, CMOVCC), MR(V, CMOVCC), MR(V, CMOVCC), MR(V, CMOVCC),
-/* 5x: MOVMSKPS (reg), SQRT.., RSQRT, RCP, AND, ANDN, OR, XOR (ps/pd only),
- *     ADD, MUL, CVTPS2PD.., CVTDQ2PS.., SUB, MIN, DIV, MAX */
-	MN,          SR(PS),      SR(PS),      SR(PS),      SR(X),    SR(X),    SR(X), SR(X),
-	SR(PS),      SR(PS),      SR(HS),      SR(X),       SR(PS),   SR(PS),   SR(PS), SR(PS),
-/* 6x: PUNPCKL.., PACK.., PCMPGT.., PUNPCKH.., MOVD/Q Ey, MOVQ/MOVDQA/MOVDQU */
-	SR(MX),      SR(MX),      SR(MX),      SR(MX),      SR(MX),   SR(MX),   SR(MX), SR(MX),
-	SR(MX),      SR(MX),      SR(MX),      SR(MX),      SR(X),    SR(X),    SR(Y), PFXT(P_6F),
-/* 7x: PSHUF.. Ib, groups 12-14 (register only, Ib), PCMPEQ.., EMMS/VZEROUPPER (no ModRM),
- *     VMREAD, VMWRITE (EXTRQ/INSERTQ with 66/F2), -, -, HADD, HSUB, MOVD/Q, MOVQ/MOVDQ[AU] */
-	PFXT(P_70),  MNI(B),      MNI(B),      MNI(B),      SR(MX),   SR(MX),   SR(MX), ___,
-	PFXT(P_78),  PFXT(P_79),  __,          __,          SR(X),    SR(X),    PFXT(P_7E), PFXT(P_7F),
+/* 5x: MOVMSKPS/PD (reg), SQRT.., RSQRTPS/SS, RCPPS/SS, AND, ANDN, OR, XOR (ps/pd),
+ *     ADD, MUL, CVTPS2PD.., CVTDQ2PS/CVTPS2DQ/CVTTPS2DQ, SUB, MIN, DIV, MAX */
+	N6(RO(MN)),  SR(PS),      SR(PS) | VALID(0x5), SR(PS) | VALID(0x5),
+	N6(SR(X)),   N6(SR(X)),   N6(SR(X)),   N6(SR(X)),
+	SR(PS),      SR(PS),      SR(HS),      SR(X) | VALID(0x7), SR(PS), SR(PS), SR(PS), SR(PS),
+/* 6x: PUNPCKL.., PACK.., PCMPGT.., PUNPCKH.., PUNPCKLQDQ/HQDQ (66), MOVD/Q Ey,
+ *     MOVQ/MOVDQA/MOVDQU */
+	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  O66(SR(X)), O66(SR(X)), N6(SR(Y)), PFXT(P_6F),
+/* 7x: PSHUF.. Ib, groups 12-14 (register only, Ib), PCMPEQB/W/D, EMMS (VEX: VZEROUPPER,
+ *     no ModRM), VMREAD/EXTRQ/INSERTQ, VMWRITE/.., -, -, HADDPD/PS, HSUBPD/PS, MOVD/Q, MOVQ/.. */
+	PFXT(P_70),  N6(RO(MNI(B))), N6(RO(MNI(B))), N6(RO(MNI(B))), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), ON(___),
+	PFXT(P_78),  PFXT(P_79),  __,          __,          SR(X) | VALID(0xa), SR(X) | VALID(0xa), PFXT(P_7E), PFXT(P_7F),
 /* 8x: Jcc rel32 */
 	FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC),
 	FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC),
@@ -455,26 +481,28 @@ static const u32 kedr_map_0f[256] = {
 	MW(B, SETCC), MW(B, SETCC), MW(B, SETCC), MW(B, SETCC),
 	MW(B, SETCC), MW(B, SETCC), MW(B, SETCC), MW(B, SETCC),
 	MW(B, SETCC), MW(B, SETCC), MW(B, SETCC), MW(B, SETCC),
-/* Ax: PUSH FS, POP FS, CPUID, BT Ev,Gv, SHLD Ib, SHLD CL, -, -,
+/* Ax: PUSH FS, POP FS, CPUID, BT Ev,Gv, SHLD Ib, SHLD CL, VIA PadLock (A6: MONTMUL, XSHA1,
+ *     XSHA256; A7: XSTORE, XCRYPTECB..: register ModRM, implicit [rsi]/[rdi] not reported),
  *     PUSH GS, POP GS, RSM, BTS, SHRD Ib, SHRD CL, group 15, IMUL Gv,Ev */
-	___,         ___,         ___,         MR(V, BITOP), MRWI(V, SHIFT, B), MRW(V, SHIFT), __, __,
+	___,         ___,         ___,         MR(V, BITOP), MRWI(V, SHIFT, B), MRW(V, SHIFT), RO(MN), RO(MN),
 	___,         ___,         ___,         MRW(V, BITOP), MRWI(V, SHIFT, B), MRW(V, SHIFT), GRP(G15), MR(V, ALU),
 /* Bx: CMPXCHG, LSS, BTR, LFS, LGS, MOVZX, POPCNT(F3)/JMPE, UD1, group 8, BTC,
  *     BSF/TZCNT, BSR/LZCNT, MOVSX */
-	MRW(B, CMPXCHG), MRW(V, CMPXCHG), OR_(MP), MRW(V, BITOP), OR_(MP), OR_(MP), MR(B, MOV), MR(W, MOV),
-	PFXT(P_B8),  MFL(NONE, 0, NONE, UD), GRP(G8), MRW(V, BITOP), MR(V, BITOP), MR(V, BITOP), MR(B, MOV), MR(W, MOV),
-/* Cx: XADD, CMPPS.. Ib, MOVNTI, PINSRW Ib, PEXTRW Ib (reg), SHUFPS Ib, group 9, BSWAP r */
-	MRW(B, XADD), MRW(V, XADD), SRI(PS),   MW(Y, SIMD), SRI(W),   MNI(B),   SRI(X), GRP(G9),
+	MRW(B, CMPXCHG), MRW(V, CMPXCHG), MO(OR_(MP)), MRW(V, BITOP), MO(OR_(MP)), MO(OR_(MP)), MR(B, MOV), MR(W, MOV),
+	PFXT(P_B8),  MFL(NONE, 0, NONE, UD), GRP(G8), MRW(V, BITOP), MR(V, BITOP) | VALID(0x7),
+	MR(V, BITOP) | VALID(0x7), MR(B, MOV), MR(W, MOV),
+/* Cx: XADD, CMPPS.. Ib, MOVNTI, PINSRW Ib, PEXTRW Ib (reg), SHUFPS/PD Ib, group 9, BSWAP r */
+	MRW(B, XADD), MRW(V, XADD), SRI(PS),   ON(MO(MW(Y, SIMD))), N6(SRI(W)), N6(RO(MNI(B))), N6(SRI(X)), GRP(G9),
 	___,         ___,         ___,         ___,         ___,      ___,      ___,  ___,
-/* Dx: ADDSUB, PSRL.., PADDQ, PMULLW, MOVQ (66: store), PMOVMSKB (reg), PSUBUS.., PMINUB, PAND, .. */
-	SR(X),       SR(MX),      SR(MX),      SR(MX),      SR(MX),   SR(MX),   PFXT(P_D6), MN,
-	SR(MX),      SR(MX),      SR(MX),      SR(MX),      SR(MX),   SR(MX),   SR(MX), SR(MX),
-/* Ex: PAVGB, PSRA.., PMULHUW, CVTTPD2DQ.., MOVNTQ/MOVNTDQ (store), PSUBS.., POR, PXOR */
-	SR(MX),      SR(MX),      SR(MX),      SR(MX),      SR(MX),   SR(MX),   SR(X), PFXT(P_E7),
-	SR(MX),      SR(MX),      SR(MX),      SR(MX),      SR(MX),   SR(MX),   SR(MX), SR(MX),
-/* Fx: LDDQU (F2), PSLL.., PMULUDQ, PMADDWD, PSADBW, MASKMOVQ (reg), PSUB.., PADD.., UD0 */
-	SR(X),       SR(MX),      SR(MX),      SR(MX),      SR(MX),   SR(MX),   SR(MX), MN,
-	SR(MX),      SR(MX),      SR(MX),      SR(MX),      SR(MX),   SR(MX),   SR(MX), MFL(NONE, 0, NONE, UD),
+/* Dx: ADDSUBPD/PS, PSRL.., PADDQ, PMULLW, MOVQ (66: store), PMOVMSKB (reg), PSUBUS.., PMINUB, PAND, .. */
+	SR(X) | VALID(0xa), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), PFXT(P_D6), RO(MN),
+	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+/* Ex: PAVGB, PSRA.., PMULHUW, CVTTPD2DQ/CVTDQ2PD/CVTPD2DQ, MOVNTQ/MOVNTDQ (store), PSUBS.., POR, PXOR */
+	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), SR(X) | VALID(0xe), PFXT(P_E7),
+	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+/* Fx: LDDQU (F2), PSLL.., PMULUDQ, PMADDWD, PSADBW, MASKMOVQ/DQU (reg), PSUB.., PADD.., UD0 */
+	MO(SR(X)) | VALID(0x8), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(RO(MN)),
+	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), MFL(NONE, 0, NONE, UD),
 };
 
 /* ---- The three-byte map 0F 38 xx: SDM vol. 2, Table A-4 ---------------- */
@@ -482,42 +510,48 @@ static const u32 kedr_map_0f[256] = {
 /*
  * Every 0F 38 instruction has a ModRM byte and no immediate. Most are
  * SSSE3/SSE4 vector operations that read their r/m operand (MMX m64
- * without 66, m128 with it: size code MX).
+ * without 66, m128 with it: size code MX); SSE4 ones exist only with 66.
  */
 static const u32 kedr_map_0f38[256] = {
-/* 0x: PSHUFB .. PMULHRSW; 08-0B PSIGN, PMULHRSW; (0C-0F VEX only) */
-	SR(MX), SR(MX), SR(MX), SR(MX), SR(MX), SR(MX), SR(MX), SR(MX),
-	SR(MX), SR(MX), SR(MX), SR(MX), __,     __,     __,     __,
+/* 0x: PSHUFB, PHADDW, PHADDD, PHADDSW, PMADDUBSW, PHSUBW, PHSUBD, PHSUBSW,
+ *     PSIGNB, PSIGNW, PSIGND, PMULHRSW; (0C-0F VEX only) */
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), __,     __,     __,     __,
 /* 1x: PBLENDVB, -, -, -, BLENDVPS, BLENDVPD, -, PTEST, -, -, -, -, PABSB, PABSW, PABSD, - */
-	SR(X),  __,     __,     __,     SR(X),  SR(X),  __,     SR(X),
-	__,     __,     __,     __,     SR(MX), SR(MX), SR(MX), __,
+	O66(SR(X)), __,     __,     __,     O66(SR(X)), O66(SR(X)), __,     O66(SR(X)),
+	__,     __,     __,     __,     N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), __,
 /* 2x: PMOVSXBW, BD, BQ, WD, WQ, DQ, -, -, PMULDQ, PCMPEQQ, MOVNTDQA, PACKUSDW */
-	SR(VH), SR(VQ), SR(VE), SR(VH), SR(VQ), SR(VH), __,     __,
-	SR(X),  SR(X),  SR(X),  SR(X),  __,     __,     __,     __,
-/* 3x: PMOVZX.., -, PCMPGTQ, PMINSB.., PMULLD, PHMINPOSUW */
-	SR(VH), SR(VQ), SR(VE), SR(VH), SR(VQ), SR(VH), __,     SR(X),
-	SR(X),  SR(X),  SR(X),  SR(X),  SR(X),  SR(X),  SR(X),  SR(X),
+	O66(SR(VH)), O66(SR(VQ)), O66(SR(VE)), O66(SR(VH)), O66(SR(VQ)), O66(SR(VH)), __, __,
+	O66(SR(X)), O66(SR(X)), O66(MO(SR(X))), O66(SR(X)), __,     __,     __,     __,
+/* 3x: PMOVZX.., -, PCMPGTQ, PMINSB, PMINSD, PMINUW, PMINUD, PMAXSB, PMAXSD, PMAXUW, PMAXUD */
+	O66(SR(VH)), O66(SR(VQ)), O66(SR(VE)), O66(SR(VH)), O66(SR(VQ)), O66(SR(VH)), __, O66(SR(X)),
+	O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)),
 /* 4x: PMULLD, PHMINPOSUW */
-	SR(X),  SR(X),  __, __, __, __, __, __, __, __, __, __, __, __, __, __,
+	O66(SR(X)), O66(SR(X)), __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 /* 5x-7x: VEX/EVEX only */
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 /* 8x: INVEPT, INVVPID, INVPCID (66): read a 16-byte descriptor */
-	OR_(O), OR_(O), OR_(O), __, __, __, __, __, __, __, __, __, __, __, __, __,
+	O66(MO(OR_(O))), O66(MO(OR_(O))), O66(MO(OR_(O))), __, __, __, __, __,
+	__, __, __, __, __, __, __, __,
 /* 9x-Bx: VEX only (gathers, FMA) */
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
-/* Cx: SHA1NEXTE.. SHA256MSG2 (C8-CD), CF GF2P8MULB */
-	__, __, __, __, __, __, __, __, SR(X),  SR(X),  SR(X),  SR(X),  SR(X),  SR(X),  __, SR(X),
-/* Dx: AESIMC, AESENC, AESENCLAST, AESDEC, AESDECLAST (DB-DF) */
-	__, __, __, __, __, __, __, __, __, __, __, SR(X),  SR(X),  SR(X),  SR(X),  SR(X),
+/* Cx: SHA1NEXTE, SHA1MSG1, SHA1MSG2, SHA256RNDS2, SHA256MSG1, SHA256MSG2 (C8-CD),
+ *     CF GF2P8MULB (66) */
+	__, __, __, __, __, __, __, __,
+	ON(SR(X)), ON(SR(X)), ON(SR(X)), ON(SR(X)), ON(SR(X)), ON(SR(X)), __, O66(SR(X)),
+/* Dx: AESIMC, AESENC, AESENCLAST, AESDEC, AESDECLAST (DB-DF, 66) */
+	__, __, __, __, __, __, __, __,
+	__, __, __, O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)),
 /* Ex: - */
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
-/* Fx: MOVBE/CRC32, MOVBE/CRC32, -, -, -, -, ADCX/ADOX, -, (F8 MOVDIR64B.., F9 MOVDIRI) */
+/* Fx: MOVBE/CRC32, MOVBE/CRC32, -, -, -, -, ADCX/ADOX, -,
+ *     F8: MOVDIR64B (66), ENQCMDS (F3), ENQCMD (F2); F9: MOVDIRI */
 	PFXT(P_38F0), PFXT(P_38F1), __, __, __, __, PFXT(P_38F6), __,
-	OW_(0),       MW(Y, OTHER), __, __, __, __, __,           __,
+	MO(OW_(0)) | VALID(0xe), ON(MO(MW(Y, OTHER))), __, __, __, __, __, __,
 };
 
 /* ---- The three-byte map 0F 3A xx: SDM vol. 2, Table A-5 ---------------- */
@@ -526,27 +560,29 @@ static const u32 kedr_map_0f38[256] = {
 static const u32 kedr_map_0f3a[256] = {
 /* 0x: (VEX only), ROUNDPS, PD, SS, SD, BLENDPS, PD, PBLENDW, PALIGNR */
 	__, __, __, __, __, __, __, __,
-	SRI(X), SRI(X), SRI(D), SRI(Q), SRI(X), SRI(X), SRI(X), SRI(MX),
+	O66(SRI(X)), O66(SRI(X)), O66(SRI(D)), O66(SRI(Q)), O66(SRI(X)), O66(SRI(X)), O66(SRI(X)), N6(SRI(MX)),
 /* 1x: PEXTRB, PEXTRW, PEXTRD/Q, EXTRACTPS: store to memory */
-	__, __, __, __, SWI(B), SWI(W), SWI(Y), SWI(D),
+	__, __, __, __, O66(SWI(B)), O66(SWI(W)), O66(SWI(Y)), O66(SWI(D)),
 	__, __, __, __, __, __, __, __,
 /* 2x: PINSRB, INSERTPS, PINSRD/Q */
-	SRI(B), SRI(D), SRI(Y), __, __, __, __, __, __, __, __, __, __, __, __, __,
+	O66(SRI(B)), O66(SRI(D)), O66(SRI(Y)), __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 /* 4x: DPPS, DPPD, MPSADBW, -, PCLMULQDQ */
-	SRI(X), SRI(X), SRI(X), __, SRI(X), __, __, __, __, __, __, __, __, __, __, __,
+	O66(SRI(X)), O66(SRI(X)), O66(SRI(X)), __, O66(SRI(X)), __, __, __,
+	__, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 /* 6x: PCMPESTRM, PCMPESTRI, PCMPISTRM, PCMPISTRI */
-	SRI(X), SRI(X), SRI(X), SRI(X), __, __, __, __, __, __, __, __, __, __, __, __,
+	O66(SRI(X)), O66(SRI(X)), O66(SRI(X)), O66(SRI(X)), __, __, __, __,
+	__, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
-/* Cx: SHA1RNDS4 (CC), GF2P8AFFINE(INV)QB (CE, CF) */
-	__, __, __, __, __, __, __, __, __, __, __, __, SRI(X), __, SRI(X), SRI(X),
-/* Dx: AESKEYGENASSIST (DF) */
-	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, SRI(X),
+/* Cx: SHA1RNDS4 (CC), GF2P8AFFINEQB, GF2P8AFFINEINVQB (CE, CF, 66) */
+	__, __, __, __, __, __, __, __, __, __, __, __, ON(SRI(X)), __, O66(SRI(X)), O66(SRI(X)),
+/* Dx: AESKEYGENASSIST (DF, 66) */
+	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, O66(SRI(X)),
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 	__, __, __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 };
@@ -583,13 +619,13 @@ static const u32 kedr_groups[G_COUNT][8] = {
 	[G4]	= { MRW(B, ALU), MRW(B, ALU), __, __, __, __, __, __ },
 /*		/0 INC  /1 DEC  /2 CALL Ev  /3 CALLF Mp  /4 JMP Ev  /5 JMPF Mp  /6 PUSH Ev */
 	[G5]	= { MRW(V, ALU), MRW(V, ALU), MFL(R, Q, BRANCH, CALL_IND),
-		    MFL(R, MP, BRANCH, FAR), MFL(R, Q, BRANCH, JMP_IND),
-		    MFL(R, MP, BRANCH, FAR), MR(D64, STACK), __ },
+		    MO(MFL(R, MP, BRANCH, FAR)), MFL(R, Q, BRANCH, JMP_IND),
+		    MO(MFL(R, MP, BRANCH, FAR)), MR(D64, STACK), __ },
 /*		/0 MOV Eb,Ib  (C6 F8 is XABORT Ib: register form, same length) */
-	[G11_C6] = { MWI(B, MOV, B), __, __, __, __, __, __, MNI(B) },
+	[G11_C6] = { MWI(B, MOV, B), __, __, __, __, __, __, RO(MNI(B)) },
 /*		/0 MOV Ev,Iz  (C7 F8 is XBEGIN rel32: register form, handled by the decoder) */
 	[G11_C7] = { MWI(V, MOV, Z), __, __, __, __, __, __,
-		     KEDR_ENTRY(1, KEDR_IMM_Z, KEDR_A_NONE, SZ_0, 0, KEDR_FLOW_XBEGIN) },
+		     RO(KEDR_ENTRY(1, KEDR_IMM_Z, KEDR_A_NONE, SZ_0, 0, KEDR_FLOW_XBEGIN)) },
 /*		0F 00: /0 SLDT  /1 STR  /2 LLDT  /3 LTR  /4 VERR  /5 VERW */
 	[G6]	= { OW_(W), OW_(W), OR_(W), OR_(W), OR_(W), OR_(W), __, __ },
 /*		0F 01 memory forms: SGDT, SIDT, LGDT, LIDT, SMSW, (RSTORSSP), LMSW, INVLPG.
@@ -609,7 +645,7 @@ static const u32 kedr_groups[G_COUNT][8] = {
 /*		0F 18: PREFETCHNTA, T0, T1, T2; the rest are hint NOPs */
 	[G16]	= { MN, MN, MN, MN, MN, MN, MN, MN },
 /*		0F 0D: PREFETCH, PREFETCHW (AMD/Intel) */
-	[G_0D]	= { MN, MN, MN, MN, MN, MN, MN, MN },
+	[G_0D]	= { MO(MN), MO(MN), MO(MN), MO(MN), MO(MN), MO(MN), MO(MN), MO(MN) },
 };
 #undef ALU8I
 
@@ -621,23 +657,23 @@ static const u32 kedr_pfx_tables[P_COUNT][4] = {
 /*		none              66                F3                F2 */
 	[P_10] = { SR(X),          SR(X),            SR(D),            SR(Q) },	/* MOVUPS/UPD/SS/SD load */
 	[P_11] = { SW(X),          SW(X),            SW(D),            SW(Q) },	/* .. store */
-	[P_12] = { SR(Q),          SR(Q),            SR(X),            SR(Q) },	/* MOVLPS, MOVLPD, MOVSLDUP, MOVDDUP */
-	[P_13] = { SW(Q),          SW(Q),            __,               __ },	/* MOVLPS, MOVLPD store */
-	[P_16] = { SR(Q),          SR(Q),            SR(X),            __ },	/* MOVHPS, MOVHPD, MOVSHDUP */
-	[P_17] = { SW(Q),          SW(Q),            __,               __ },	/* MOVHPS, MOVHPD store */
+	[P_12] = { SR(Q),          MO(SR(Q)),            SR(X),            SR(Q) },	/* MOVLPS, MOVLPD, MOVSLDUP, MOVDDUP */
+	[P_13] = { MO(SW(Q)),      MO(SW(Q)),            __,               __ },	/* MOVLPS, MOVLPD store */
+	[P_16] = { SR(Q),          MO(SR(Q)),            SR(X),            __ },	/* MOVHPS, MOVHPD, MOVSHDUP */
+	[P_17] = { MO(SW(Q)),      MO(SW(Q)),            __,               __ },	/* MOVHPS, MOVHPD store */
 	[P_2A] = { SR(Q),          SR(Q),            SR(Y),            SR(Y) },	/* CVTPI2PS/PD, CVTSI2SS/SD */
 	[P_6F] = { SR(Q),          SR(X),            SR(X),            __ },	/* MOVQ, MOVDQA, MOVDQU */
 	[P_70] = { SRI(Q),         SRI(X),           SRI(X),           SRI(X) },	/* PSHUFW, PSHUFD, PSHUFHW, PSHUFLW */
 	[P_7E] = { SW(Y),          SW(Y),            SR(Q),            __ },	/* MOVD/Q Ey store; F3: MOVQ xmm, m64 load */
 	[P_7F] = { SW(Q),          SW(X),            SW(X),            __ },	/* MOVQ, MOVDQA, MOVDQU store */
 	[P_B8] = { __,             __,               MR(V, BITOP),     __ },	/* (JMPE), POPCNT */
-	[P_D6] = { __,             SW(Q),            MN,               MN },	/* MOVQ store; MOVQ2DQ, MOVDQ2Q */
-	[P_E7] = { SW(Q),          SW(X),            __,               __ },	/* MOVNTQ, MOVNTDQ */
-	[P_38F0] = { MR(V, MOV),   MR(V, MOV),       __,               MR(B, OTHER) },	/* MOVBE Gv,Mv; CRC32 Gd,Eb */
-	[P_38F1] = { MW(V, MOV),   MW(V, MOV),       __,               MR(V, OTHER) },	/* MOVBE Mv,Gv; CRC32 Gd,Ev */
+	[P_D6] = { __,             SW(Q),            RO(MN),           RO(MN) },	/* MOVQ store; MOVQ2DQ, MOVDQ2Q */
+	[P_E7] = { MO(SW(Q)),      MO(SW(X)),            __,               __ },	/* MOVNTQ, MOVNTDQ */
+	[P_38F0] = { MO(MR(V, MOV)), MO(MR(V, MOV)),       __,               MR(B, OTHER) },	/* MOVBE Gv,Mv; CRC32 Gd,Eb */
+	[P_38F1] = { MO(MW(V, MOV)), MO(MW(V, MOV)),       __,               MR(V, OTHER) },	/* MOVBE Mv,Gv; CRC32 Gd,Ev */
 	[P_38F6] = { __,           MR(Y, OTHER),     MR(Y, OTHER),     __ },	/* ADCX, ADOX */
-	[P_78]	= { MW(Q, OTHER),  MNI(BB),          __,               MNI(BB) },	/* VMREAD Ey,Gy; EXTRQ; INSERTQ */
-	[P_79]	= { MR(Q, OTHER),  MN,               __,               MN },	/* VMWRITE Gy,Ey; EXTRQ; INSERTQ */
+	[P_78]	= { MW(Q, OTHER),  RO(MNI(BB)),      __,               RO(MNI(BB)) },	/* VMREAD Ey,Gy; EXTRQ; INSERTQ */
+	[P_79]	= { MR(Q, OTHER),  RO(MN),           __,               RO(MN) },	/* VMWRITE Gy,Ey; EXTRQ; INSERTQ */
 };
 
 /* ---- x87 (D8-DF) memory forms: [opcode - D8][ModRM.reg] ---------------- */
@@ -660,7 +696,8 @@ static const u8 kedr_x87_mem[8][8] = {
 /* DE */	{ XR(2), XR(2), XR(2), XR(2), XR(2),    XR(2), XR(2),    XR(2) },
 /* DF */	{ XR(2), XW(2), XW(2), XW(2), XR(10),   XR(8), XW(10),   XW(8) },
 };
-/* NB: 27 above stands for the 108-byte FNSAVE/FRSTOR image (27 * 4),
+/* A 0 is a memory form that does not exist (#UD): "unknown".
+ * NB: 27 above stands for the 108-byte FNSAVE/FRSTOR image (27 * 4),
  * the only x87 width that does not fit the 6 bits kept here. */
 #define KEDR_X87_FSAVE_CODE	27
 #define KEDR_X87_FSAVE_SIZE	108
@@ -765,5 +802,12 @@ static const u8 kedr_str_access[8][2] = {
 #undef SWI
 #undef OR_
 #undef OW_
+#undef CRDR
+#undef RO
+#undef MO
+#undef ON
+#undef O66
+#undef N6
+#undef VALID
 
 #endif /* KEDR_INSN_TABLES_H */

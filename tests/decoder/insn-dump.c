@@ -5,6 +5,8 @@
  *   insn-dump FILE.ko...      every instruction of every function
  *   insn-dump --hex "48 8b 44 24 08" ...
  *                             one instruction per argument, all fields
+ *   insn-dump --slots FILE SIZE
+ *                             the instruction at each SIZE-byte slot of FILE
  *
  * The output format is documented in tests/README.md, section "Decoder".
  */
@@ -152,9 +154,38 @@ static void dump_hex(const char *arg)
 	       in.vex, in.vector_len, in.prefixes, seg_names[in.seg_prefix]);
 }
 
+/* --slots FILE SIZE: decode the instruction at every SIZE-byte slot of a
+ * raw file (the row tests, tests/decoder/rows.py); one line per slot:
+ * OFFSET LEN ACCESS SIZE CLASS, or OFFSET ERROR */
+static int dump_slots(const char *path, long size)
+{
+	static u8 buf[1 << 24];
+	FILE *fp = fopen(path, "rb");
+	size_t n, off;
+	struct kedr_insn in;
+
+	if (!fp || size <= 0)
+		return 2;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	for (off = 0; off + size <= n; off += size) {
+		int r = kedr_decode(buf + off, size, &in);
+
+		if (r < 0)
+			printf("%zu %s\n", off, err_names[-r]);
+		else
+			printf("%zu %d %s %u %s\n", off, r, acc_name(in.access), in.access_size,
+			       class_names[in.class]);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int i, rc = 0;
+
+	if (argc == 4 && !strcmp(argv[1], "--slots"))
+		return dump_slots(argv[2], atol(argv[3]));
 
 	if (argc > 1 && !strcmp(argv[1], "--hex")) {
 		for (i = 2; i < argc; i++)
