@@ -52,6 +52,7 @@
 
 #define pr_fmt(fmt) "[sample] " fmt
 
+#include <linux/bsearch.h>
 #include <linux/debugfs.h>
 #include <linux/elf.h>
 #include <linux/jump_label.h>
@@ -748,10 +749,13 @@ asm(
  * @orig: its offset in the original function
  * @inst: the offset of its code in the instance (the recording that goes
  *        before it included: a jump here must record the access too)
+ * @copy: the offset of the instruction itself in the instance (what a
+ *        kernel table that named the original instruction must now name)
  */
 struct kedr_insn_map {
 	u32 orig;
 	u32 inst;
+	u32 copy;
 };
 
 /**
@@ -803,6 +807,7 @@ struct kedr_func {
  * @sites_addr: the address @sites will have
  * @nr_sites: sites emitted so far
  * @nr_tramps: trampolines needed so far
+ * @insn_pos: where the last instruction itself went (see kedr_insn_map.copy)
  * @err:   set when something cannot be encoded (a target out of reach)
  */
 struct kedr_emitter {
@@ -813,6 +818,7 @@ struct kedr_emitter {
 	unsigned long sites_addr;
 	unsigned int nr_sites;
 	unsigned int nr_tramps;
+	unsigned int insn_pos;
 	int err;
 };
 
@@ -1002,6 +1008,7 @@ static void emit_copy(struct kedr_emitter *e, const struct kedr_insn *in,
 	long disp;
 	s32 disp32;
 
+	e->insn_pos = start;
 	emit_bytes(e, code, in->length);
 	if (!in->has_mem || !in->mem.rip || !e->buf)
 		return;
@@ -1153,13 +1160,14 @@ static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
 	else if (in->flow == KEDR_FLOW_JCC || in->flow == KEDR_FLOW_LOOP)
 		dest = x->tramp_base + KEDR_TRAMP_LEN * e->nr_tramps++;
 
+	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)
+		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc); /* we leave */
+	e->insn_pos = e->pos;
 	switch (in->flow) {
 	case KEDR_FLOW_CALL:
 		emit_jump(e, KEDR_OP_CALL_REL32, dest);
 		break;
 	case KEDR_FLOW_JMP:
-		if (kind == KEDR_DEST_OUTSIDE)	/* a tail call: we leave */
-			emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc);
 		emit_jump(e, KEDR_OP_JMP_REL32, dest);
 		break;
 	case KEDR_FLOW_JCC:
@@ -1177,6 +1185,42 @@ static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
 	/* [/snippet:emit-branch] */
 }
 
+static bool is_jump_label_site(unsigned long pc);
+
+/* The 5-byte nop the kernel expects at a disabled static key (x86_nops[5]) */
+static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+
+/**
+ * emit_jump_label() - append a static key's nop or jump, in its 5-byte form
+ * @e:  the emitter
+ * @x:  the function being emitted
+ * @in: the instruction: a 2- or 5-byte nop, or a jmp rel8 or rel32
+ * @pc: its address in the original
+ *
+ * When a static key changes, the kernel finds the instruction by its
+ * __jump_table entry (which part 9 points at the instance), checks that it
+ * is the nop or the jmp it expects, of the length it decodes there, and
+ * swaps one for the other. A jmp rel8 might not reach its target in the
+ * longer instance, so every site is written in the 5-byte form: the nop
+ * as nop5, the jump as jmp rel32. No exit is recorded: the kernel may
+ * turn the jump into a nop at any time.
+ */
+static void emit_jump_label(struct kedr_emitter *e, const struct kedr_fctx *x,
+			    const struct kedr_insn *in, unsigned long pc)
+{
+	unsigned long target = pc + in->length + in->branch_disp;
+	struct kedr_func *g;
+
+	e->insn_pos = e->pos;
+	if (in->flow != KEDR_FLOW_JMP) {
+		emit_bytes(e, nop5, sizeof(nop5));
+		return;
+	}
+	if (classify_dest(x->f, target, &g) != KEDR_DEST_OUTSIDE)
+		target = resolve_dest(e, x->f, g, target);
+	emit_jump(e, KEDR_OP_JMP_REL32, target);
+}
+
 /**
  * emit_insn() - append one instruction and what records it
  * @e:  the emitter
@@ -1190,6 +1234,10 @@ static void emit_insn(struct kedr_emitter *e, const struct kedr_fctx *x,
 	unsigned long pc = x->f->addr + off;
 	const u8 *code = x->code + off;
 
+	if (is_jump_label_site(pc)) {
+		emit_jump_label(e, x, in, pc);
+		return;
+	}
 	if (records_access(in))
 		emit_access_site(e, in, pc);
 	switch (in->flow) {
@@ -1262,6 +1310,7 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 		kedr_decode(x.code + off, f->size - off, &in);
 		f->map[i].inst = e->pos;
 		emit_insn(e, &x, &in, off);
+		f->map[i].copy = e->insn_pos;
 	}
 	f->body_size = e->pos;
 	emit_trampolines(e, &x);
@@ -1270,18 +1319,114 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 /* ==== 8. PATCHING THE ORIGINAL ==== */
 
 /**
- * DOC: Where the instances live, and how the original is patched
+ * DOC: Where the instances live
  *
  * The instances need memory that is executable and within 2 GiB of the
  * target, of kedr_sample and of the kernel, because every jump and call in
  * them is rel32. The module area (0xffffffffc0000000 and up, 1 GiB) is such
- * a place, and module_alloc() hands out pages there, as it does for every
- * module. They come writable and not executable (NX). kedr_sample writes
- * the instances there, then makes the pages read-only, then executable,
- * so no page is ever writable and executable at once (the kernel's W^X
- * rule). The sites (struct kedr_site) go right after the code, in the same
- * pages: the code refers to them with a sign-extended 32-bit address, which
- * must be in the top 2 GiB too.
+ * a place. But not any page of it will do: the kernel asks "which module
+ * is this address in?" (__module_address()) when it looks for the fixup of
+ * a faulting user-memory access, and "is this module text?" before it
+ * patches a static key or a static call. For memory of its own, from
+ * module_alloc(), the answer would be "none", and a fault in an instance
+ * would be an oops.
+ *
+ * So the instances live inside kedr_sample itself: kedr_sample.ko carries
+ * an area of KEDR_AREA_SIZE bytes of int3 in a text section of its own,
+ * ".kedr_area". The kernel maps it with the rest of kedr_sample's code,
+ * read-only and executable; kedr_sample writes instances into it with
+ * text_poke_copy() and wipes them with text_poke_set(), the way the kernel
+ * patches code. No page is ever writable and executable at once.
+ *
+ * Instances of core functions are placed first, those of init functions
+ * after them, so that when the target's init is over the init part can be
+ * wiped and given back. KEDR_AREA_SIZE (4 MiB) holds the instances of
+ * btrfs, the largest module of those tested (about 1 MB of code).
+ *
+ * The sites (struct kedr_site) are data. They go to pages of their own
+ * from module_alloc(): writable while they are filled, then read-only, never
+ * executable. The code names a site with a sign-extended 32-bit address,
+ * which module_alloc() memory, in the top 2 GiB, always has.
+ */
+
+#ifndef KEDR_AREA_SIZE
+#define KEDR_AREA_SIZE	(4 << 20)
+#endif
+
+extern u8 kedr_area[];
+asm(
+"	.pushsection .kedr_area, \"ax\"\n"
+"	.balign 4096\n"
+"	.globl kedr_area\n"
+"kedr_area:\n"
+"	.fill " __stringify(KEDR_AREA_SIZE) ", 1, 0xcc\n"
+"	.popsection\n");
+
+/**
+ * struct kedr_region - the instances of the core or of the init functions
+ * @code:  where their code starts in kedr_area
+ * @code_size: bytes of code
+ * @sites: their sites, from module_alloc(), NULL if none
+ * @sites_size: bytes allocated for the sites (whole pages)
+ * @nr_sites: how many sites
+ */
+struct kedr_region {
+	u8 *code;
+	unsigned long code_size;
+	struct kedr_site *sites;
+	unsigned long sites_size;
+	unsigned int nr_sites;
+};
+
+/**
+ * alloc_sites() - get read-write, non-executable memory for a region's sites
+ * @r: the region, its @nr_sites set
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static int alloc_sites(struct kedr_region *r)
+{
+	if (!r->nr_sites)
+		return 0;
+	r->sites_size = PAGE_ALIGN(r->nr_sites * sizeof(*r->sites));
+	r->sites = kedr_module_alloc(r->sites_size);
+	return r->sites ? 0 : -ENOMEM;
+}
+
+/**
+ * write_region() - copy a region's code into the area, protect its sites
+ * @r:       the region
+ * @scratch: its code, written there by the emitter
+ *
+ * Return: 0 or the error of set_memory_ro().
+ */
+static int write_region(struct kedr_region *r, const u8 *scratch)
+{
+	if (r->code_size)
+		kedr_text_poke_copy(r->code, scratch, r->code_size);
+	if (!r->sites)
+		return 0;
+	return kedr_set_memory_ro((unsigned long)r->sites,
+				  r->sites_size >> PAGE_SHIFT);
+}
+
+/**
+ * free_region() - wipe a region's code, free its sites
+ * @r: the region (it may hold nothing)
+ *
+ * NB: module_alloc() marks its areas VM_FLUSH_RESET_PERMS, so vfree()
+ * makes the pages writable again before anyone reuses them.
+ */
+static void free_region(struct kedr_region *r)
+{
+	if (r->code && r->code_size)
+		kedr_text_poke_set(r->code, KEDR_OP_INT3, r->code_size);
+	vfree(r->sites);
+	memset(r, 0, sizeof(*r));
+}
+
+/**
+ * DOC: Patching the original
  *
  * The target's own code is read-only by the time of MODULE_STATE_COMING, so
  * it is patched the way the kernel patches itself, with text_poke_copy()
@@ -1306,73 +1451,6 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 
 /* The jump goes after ftrace's nop, if the function has one */
 #define KEDR_FTRACE_NOP_LEN	5
-
-/**
- * struct kedr_region - memory for instances: code, then sites
- * @base:  from module_alloc(), NULL if none
- * @size:  bytes allocated (whole pages)
- * @code_size: bytes of code at @base
- * @sites: the sites, after the code (aligned)
- * @nr_sites: how many
- */
-struct kedr_region {
-	void *base;
-	unsigned long size;
-	unsigned long code_size;
-	struct kedr_site *sites;
-	unsigned int nr_sites;
-};
-
-/**
- * alloc_region() - get memory for @code_size bytes of code and @nr_sites
- * @r:         the region, its @code_size and @nr_sites already set
- *
- * Return: 0 or -ENOMEM.
- */
-static int alloc_region(struct kedr_region *r)
-{
-	unsigned long sites_off = ALIGN(r->code_size, sizeof(long));
-
-	r->size = PAGE_ALIGN(sites_off + r->nr_sites * sizeof(*r->sites));
-	r->base = kedr_module_alloc(r->size);
-	if (!r->base)
-		return -ENOMEM;
-	/* NB: int3 everywhere first: a stray jump into the padding traps */
-	memset(r->base, KEDR_OP_INT3, r->size);
-	r->sites = r->base + sites_off;
-	return 0;
-}
-
-/**
- * protect_region() - make a filled region read-only, then executable
- * @r: the region
- *
- * Return: 0 or the error of set_memory_ro() / set_memory_x().
- */
-static int protect_region(struct kedr_region *r)
-{
-	unsigned long addr = (unsigned long)r->base;
-	int pages = r->size >> PAGE_SHIFT;
-	int err;
-
-	err = kedr_set_memory_ro(addr, pages);
-	if (!err)
-		err = kedr_set_memory_x(addr, pages);
-	return err;
-}
-
-/**
- * free_region() - give the memory back
- * @r: the region (may have no memory)
- *
- * NB: module_alloc() marks its areas VM_FLUSH_RESET_PERMS, so vfree()
- * makes the pages writable and not executable again before reuse.
- */
-static void free_region(struct kedr_region *r)
-{
-	vfree(r->base);
-	memset(r, 0, sizeof(*r));
-}
 
 /**
  * patch_original() - send callers of the original to the instance
@@ -1547,6 +1625,11 @@ static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00
  * @nr_aliases: symbols folded into another one of the same address and size
  * @core:     instances of functions in the core text
  * @init:     instances of functions in the init text
+ * @jl_sites: addresses of the target's static key sites, sorted
+ * @nr_jl_sites: how many
+ * @extable:  the target's exception table entries, re-aimed at instances,
+ *            which kedr_sample lends the kernel as its own (part 9)
+ * @nr_extable: how many
  */
 struct kedr_target {
 	struct module *mod;
@@ -1555,6 +1638,10 @@ struct kedr_target {
 	unsigned int nr_aliases;
 	struct kedr_region core;
 	struct kedr_region init;
+	unsigned long *jl_sites;
+	unsigned int nr_jl_sites;
+	struct exception_table_entry *extable;
+	unsigned int nr_extable;
 };
 
 static struct kedr_target tgt;
@@ -1773,66 +1860,299 @@ static void skip_function(struct kedr_func *f, const char *why, unsigned int off
 }
 
 /**
- * skip_at() - leave alone the function that contains an address
- * @addr: an address the kernel keeps in one of its tables
- * @why:  the name of that table
- */
-static void skip_at(unsigned long addr, const char *why)
-{
-	struct kedr_func *f = find_function(addr);
-
-	if (f)
-		skip_function(f, why, addr - f->addr);
-}
-
-/**
  * DOC: Addresses the kernel keeps
  *
  * Some tables of a module hold addresses of its instructions, and the
  * kernel looks them up at run time, by exact address or to patch the code
- * there. An instruction that moved to an instance is no longer where such
- * a table says, and the int3 fill is there instead:
+ * there. Once the code has moved to an instance, the int3 fill is where
+ * those tables point, and each of them, left as it is, crashes the kernel
+ * sooner or later:
  *
- *  - __ex_table: where a fault in a user-memory access may be fixed up;
- *  - __bug_table: where a BUG() or WARN() lives (its ud2);
+ *  - __ex_table: where a fault in a user-memory access is fixed up (so that
+ *    read() with a bad pointer returns -EFAULT instead of an oops);
+ *  - __bug_table: where a BUG() or WARN() lives (its UD2);
  *  - __jump_table: static keys (and tracepoints, dynamic debug), whose
  *    nops and jumps the kernel rewrites when a key changes;
  *  - .static_call_sites: calls the kernel retargets when a static call
  *    is updated.
  *
- * This version leaves every function that appears in one of those tables
- * alone, and says so. Static-call trampolines (__SCT__*), which the
- * kernel rewrites too, are left alone by name.
+ * Every entry is a 32-bit offset from the entry itself to the address, so
+ * re-aiming one is a matter of writing a new offset. At COMING all four are
+ * still writable (the loader makes __jump_table read-only only after the
+ * target's init) and the kernel's own notifiers, which run before ours,
+ * are done with them. So:
+ *
+ *  - __bug_table entries are re-aimed at the UD2 in the instance;
+ *  - __jump_table entries at the instance's copy of the site, and at the
+ *    instance's copy of the jump's target. The instance keeps each site in
+ *    the 5-byte form (part 7), since the kernel checks what it replaces;
+ *  - .static_call_sites entries at the instance's call (or jump), which
+ *    is a rel32 instruction of the same 5 bytes as the original;
+ *  - __ex_table: here the kernel first asks which module holds the
+ *    faulting address, then searches that module's table. The instances
+ *    are in kedr_sample (part 8), so kedr_sample lends the kernel a table
+ *    of its own: the target's entries, re-aimed and sorted by address.
+ *    (kedr_sample's own table is empty: it touches no user memory.)
+ *
+ * What cannot be re-aimed is left alone, with the reason in the log: a
+ * static key whose jump leaves the function, a conditional tail call
+ * through a static call, a fixup outside the function, and the static
+ * call trampolines (__SCT__*), which the kernel rewrites as a whole.
  */
 
 /**
- * skip_kernel_tables() - leave alone the functions the kernel's tables name
- * @mod: the target
+ * rel32_target() - the address a self-relative 32-bit field points to
+ * @field: the field
+ *
+ * Return: its own address plus its value.
  */
-static void skip_kernel_tables(struct module *mod)
+static unsigned long rel32_target(const s32 *field)
+{
+	return (unsigned long)field + *field;
+}
+
+/**
+ * set_rel32() - make a self-relative 32-bit field point to @addr
+ * @field: the field
+ * @addr:  the address (within 2 GiB of @field: both are in the module area)
+ */
+static void set_rel32(s32 *field, unsigned long addr)
+{
+	*field = addr - (unsigned long)field;
+}
+
+/**
+ * instance_address() - where an instruction of the original is now
+ * @addr: the address of an instruction in an instrumented function
+ * @copy: true: of the instruction itself; false: of the code that records
+ *        its access, where a jump to it must go
+ *
+ * Return: the address in the instance, or @addr if the function is not
+ * instrumented (or @addr is no instruction of it).
+ */
+static unsigned long instance_address(unsigned long addr, bool copy)
+{
+	const struct kedr_func *f = find_function(addr);
+	const struct kedr_insn_map *m;
+
+	if (!f || f->skip || !f->inst)
+		return addr;
+	m = map_lookup(f, addr - f->addr);
+	if (!m)
+		return addr;
+	return f->inst + (copy ? m->copy : m->inst);
+}
+
+/**
+ * cmp_ulong() - order unsigned longs (for sort() and bsearch())
+ * @a: one
+ * @b: another
+ *
+ * Return: <0, 0 or >0.
+ */
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * collect_jump_label_sites() - note where the target's static keys are
+ * @t:   the target
+ * @mod: the target module
+ *
+ * The emitter must know them before it measures anything (part 7).
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static int collect_jump_label_sites(struct kedr_target *t, struct module *mod)
+{
+	unsigned int i, n = mod->num_jump_entries;
+
+	if (!n)
+		return 0;
+	t->jl_sites = kvmalloc_array(n, sizeof(*t->jl_sites), GFP_KERNEL);
+	if (!t->jl_sites)
+		return -ENOMEM;
+	for (i = 0; i < n; i++)
+		t->jl_sites[i] = jump_entry_code(&mod->jump_entries[i]);
+	sort(t->jl_sites, n, sizeof(*t->jl_sites), cmp_ulong, NULL);
+	t->nr_jl_sites = n;
+	return 0;
+}
+
+/**
+ * is_jump_label_site() - is there a static key at this address?
+ * @pc: an address in the target's code
+ *
+ * Return: true if the target's __jump_table names it.
+ */
+static bool is_jump_label_site(unsigned long pc)
+{
+	return bsearch(&pc, tgt.jl_sites, tgt.nr_jl_sites, sizeof(pc),
+		       cmp_ulong) != NULL;
+}
+
+/**
+ * planned_function() - the instrumented function that contains an address
+ * @addr: an address from one of the kernel's tables
+ *
+ * Return: the function, or NULL if there is none or it is left alone.
+ */
+static struct kedr_func *planned_function(unsigned long addr)
+{
+	struct kedr_func *f = find_function(addr);
+
+	return f && !f->skip ? f : NULL;
+}
+
+/**
+ * lands_inside() - does a jump from @f to @target stay in @f's family?
+ * @f:      an instrumented function
+ * @target: the destination
+ *
+ * Return: true if @target is an instruction of @f, or of a .cold part or
+ * parent of it.
+ */
+static bool lands_inside(struct kedr_func *f, unsigned long target)
+{
+	struct kedr_func *g;
+
+	if (classify_dest(f, target, &g) == KEDR_DEST_OUTSIDE)
+		return false;
+	return g->map && map_lookup(g, target - g->addr);
+}
+
+/**
+ * check_kernel_tables() - leave alone what cannot be re-aimed
+ * @mod: the target, its functions planned
+ */
+static void check_kernel_tables(struct module *mod)
+{
+	struct kedr_insn in;
+	struct kedr_func *f;
+	unsigned int i;
+
+	for (i = 0; i < mod->num_jump_entries; i++) {
+		struct jump_entry *je = &mod->jump_entries[i];
+
+		f = planned_function(jump_entry_code(je));
+		if (f && !lands_inside(f, jump_entry_target(je)))
+			skip_function(f, "a static key jumps out of it",
+				      jump_entry_code(je) - f->addr);
+	}
+	for (i = 0; i < mod->num_static_call_sites; i++) {
+		s32 *site = &mod->static_call_sites[i].addr;
+		unsigned long addr = rel32_target(site);
+
+		f = planned_function(addr);
+		if (f && (kedr_decode((u8 *)addr, f->addr + f->size - addr, &in) < 0 ||
+			  in.flow == KEDR_FLOW_JCC))
+			skip_function(f, "a conditional tail call via a static call",
+				      addr - f->addr);
+	}
+	for (i = 0; i < mod->num_exentries; i++) {
+		struct exception_table_entry *ex = &mod->extable[i];
+
+		f = planned_function(rel32_target(&ex->insn));
+		if (f && !lands_inside(f, rel32_target(&ex->fixup)))
+			skip_function(f, "an exception fixup outside it",
+				      rel32_target(&ex->insn) - f->addr);
+	}
+}
+
+/**
+ * cmp_extable() - order exception table entries by instruction address
+ * @a: a struct exception_table_entry whose fields hold absolute addresses
+ * @b: another
+ *
+ * Return: <0, 0 or >0.
+ */
+static int cmp_extable(const void *a, const void *b)
+{
+	const struct exception_table_entry *x = a, *y = b;
+	unsigned long xi = (unsigned int)x->insn, yi = (unsigned int)y->insn;
+
+	return xi < yi ? -1 : xi > yi;
+}
+
+/**
+ * build_extable() - the target's exception table, re-aimed at the instances
+ * @t:   the target, its instances written
+ * @mod: the target module
+ *
+ * NB: entries are relative to their own address, which changes when they
+ * are sorted; so they are first sorted with the low 32 bits of the absolute
+ * addresses (all in the same 1 GiB module area, so the order is right), and
+ * only then made relative.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static int build_extable(struct kedr_target *t, struct module *mod)
+{
+	struct exception_table_entry *x;
+	unsigned int i, n = 0;
+
+	for (i = 0; i < mod->num_exentries; i++)
+		n += planned_function(rel32_target(&mod->extable[i].insn)) != NULL;
+	if (!n)
+		return 0;
+	x = kedr_module_alloc(PAGE_ALIGN(n * sizeof(*x)));
+	if (!x)
+		return -ENOMEM;
+	for (i = 0, n = 0; i < mod->num_exentries; i++) {
+		const struct exception_table_entry *ex = &mod->extable[i];
+		unsigned long insn = rel32_target(&ex->insn);
+
+		if (!planned_function(insn))
+			continue;
+		x[n].insn = instance_address(insn, true);
+		x[n].fixup = instance_address(rel32_target(&ex->fixup), false);
+		x[n++].data = ex->data;
+	}
+	sort(x, n, sizeof(*x), cmp_extable, NULL);
+	for (i = 0; i < n; i++) {
+		set_rel32(&x[i].insn, (unsigned long)(s32)x[i].insn);
+		set_rel32(&x[i].fixup, (unsigned long)(s32)x[i].fixup);
+	}
+	t->extable = x;
+	t->nr_extable = n;
+	return 0;
+}
+
+/**
+ * reaim_kernel_tables() - point the kernel's tables at the instances
+ * @t:   the target, its instances written
+ * @mod: the target module
+ */
+static void reaim_kernel_tables(struct kedr_target *t, struct module *mod)
 {
 	unsigned int i;
 
-	for (i = 0; i < mod->num_exentries; i++) {
-		const struct exception_table_entry *ex = &mod->extable[i];
-
-		skip_at((unsigned long)&ex->insn + ex->insn,
-			"it is in the exception table (__ex_table)");
-	}
 	for (i = 0; i < mod->num_bugs; i++) {
-		const struct bug_entry *bug = &mod->bug_table[i];
+		s32 *ud2 = &mod->bug_table[i].bug_addr_disp;
 
-		skip_at((unsigned long)&bug->bug_addr_disp + bug->bug_addr_disp,
-			"it has a BUG or WARN (__bug_table)");
+		set_rel32(ud2, instance_address(rel32_target(ud2), true));
 	}
-	for (i = 0; i < mod->num_jump_entries; i++)
-		skip_at(jump_entry_code(&mod->jump_entries[i]),
-			"it has a static key (__jump_table)");
-	for (i = 0; i < mod->num_static_call_sites; i++) {
-		const struct static_call_site *site = &mod->static_call_sites[i];
+	for (i = 0; i < mod->num_jump_entries; i++) {
+		struct jump_entry *je = &mod->jump_entries[i];
+		unsigned long code = jump_entry_code(je);
 
-		skip_at((unsigned long)&site->addr + site->addr,
-			"it has a static call (.static_call_sites)");
+		if (!planned_function(code))
+			continue;
+		set_rel32(&je->target, instance_address(jump_entry_target(je), false));
+		set_rel32(&je->code, instance_address(code, true));
+	}
+	for (i = 0; i < mod->num_static_call_sites; i++) {
+		s32 *site = &mod->static_call_sites[i].addr;
+
+		set_rel32(site, instance_address(rel32_target(site), true));
+	}
+	if (t->extable) {	/* lend it to the kernel as kedr_sample's own */
+		THIS_MODULE->extable = t->extable;
+		smp_wmb();	/* NB: the table before its length */
+		WRITE_ONCE(THIS_MODULE->num_exentries, t->nr_extable);
 	}
 }
 
@@ -1956,7 +2276,6 @@ static void plan_target(struct kedr_target *t, struct module *mod)
 	unsigned int i;
 
 	link_cold_parts(t);
-	skip_kernel_tables(mod);
 	for (i = 0; i < t->nr_funcs; i++) {
 		struct kedr_func *f = &t->funcs[i];
 
@@ -1967,6 +2286,8 @@ static void plan_target(struct kedr_target *t, struct module *mod)
 		if (!f->skip)
 			plan_function(f);
 	}
+	skip_families(t);
+	check_kernel_tables(mod);
 	skip_families(t);
 	for (i = 0; i < t->nr_funcs; i++) {
 		struct kedr_func *f = &t->funcs[i];
@@ -1979,30 +2300,43 @@ static void plan_target(struct kedr_target *t, struct module *mod)
 		r->code_size += ALIGN(f->code_size, 16);
 		r->nr_sites += f->nr_sites;
 	}
+	t->core.code = kedr_area;
+	t->init.code = kedr_area + t->core.code_size;
 }
 
 /**
- * write_instances() - write every planned instance into its region
- * @t: the target, planned, its regions allocated
+ * write_instances() - write every planned instance into the area
+ * @t: the target, planned, the sites of its regions allocated
  *
- * Return: 0, or the first error of the emitter (nothing patched yet).
+ * The emitter writes into a scratch buffer, as if it were at the final
+ * address; the result goes into the read-only area in one copy per region.
+ *
+ * Return: 0, or the first error (nothing of the target is patched yet).
  */
 static int write_instances(struct kedr_target *t)
 {
+	unsigned long size = t->core.code_size + t->init.code_size;
+	u8 *scratch;
 	unsigned int i;
+	int err = 0;
 
 	for (i = 0; i < t->nr_funcs; i++) {	/* addresses first: jumps */
 		struct kedr_func *f = &t->funcs[i];	/* between instances */
 		struct kedr_region *r = f->init ? &t->init : &t->core;
 
 		if (!f->skip)
-			f->inst = (unsigned long)r->base + f->offset;
+			f->inst = (unsigned long)r->code + f->offset;
 	}
-	for (i = 0; i < t->nr_funcs; i++) {
+	scratch = vmalloc(size);
+	if (!scratch)
+		return -ENOMEM;
+	memset(scratch, KEDR_OP_INT3, size);
+	for (i = 0; i < t->nr_funcs && !err; i++) {
 		struct kedr_func *f = &t->funcs[i];
 		struct kedr_region *r = f->init ? &t->init : &t->core;
 		struct kedr_emitter e = {
-			.buf = r->base + f->offset, .addr = f->inst,
+			.buf = scratch + (f->inst - (unsigned long)kedr_area),
+			.addr = f->inst,
 			.sites = r->sites + f->first_site,
 			.sites_addr = (unsigned long)(r->sites + f->first_site),
 		};
@@ -2010,15 +2344,19 @@ static int write_instances(struct kedr_target *t)
 		if (f->skip)
 			continue;
 		emit_function(&e, f);
-		if (!e.err && (e.pos != f->code_size || e.nr_sites != f->nr_sites))
-			e.err = -EFAULT;	/* the dry run measured otherwise */
-		if (e.err) {
+		err = e.err;
+		if (!err && (e.pos != f->code_size || e.nr_sites != f->nr_sites))
+			err = -EFAULT;	/* the dry run measured otherwise */
+		if (err)
 			pr_err("cannot write the instance of %s (error %d)\n",
-			       f->name, e.err);
-			return e.err;
-		}
+			       f->name, err);
 	}
-	return 0;
+	if (!err)
+		err = write_region(&t->core, scratch);
+	if (!err)
+		err = write_region(&t->init, scratch + t->core.code_size);
+	vfree(scratch);
+	return err;
 }
 
 /**
@@ -2059,7 +2397,7 @@ static void report_target(const struct kedr_target *t)
 }
 
 /**
- * instrument_target() - plan, write, protect, publish, patch
+ * instrument_target() - plan, write, re-aim the kernel's tables, patch
  * @t:   the target, its functions collected
  * @mod: the target module
  *
@@ -2067,26 +2405,37 @@ static void report_target(const struct kedr_target *t)
  */
 static int instrument_target(struct kedr_target *t, struct module *mod)
 {
+	/* [snippet:instrument-target] */
 	unsigned int i;
 	int err;
 
+	err = collect_jump_label_sites(t, mod);
+	if (err)
+		return err;
 	plan_target(t, mod);
-	if (t->core.code_size && (err = alloc_region(&t->core)))
+	if (t->core.code_size + t->init.code_size > KEDR_AREA_SIZE) {
+		pr_err("the instances need %lu bytes, the area holds %u (KEDR_AREA_SIZE)\n",
+		       t->core.code_size + t->init.code_size, KEDR_AREA_SIZE);
+		err = -E2BIG;
 		goto out_free;
-	if (t->init.code_size && (err = alloc_region(&t->init)))
-		goto out_free;
-	err = write_instances(t);
+	}
+	err = alloc_sites(&t->core);
+	if (!err)
+		err = alloc_sites(&t->init);
+	if (!err)
+		err = write_instances(t);
+	if (!err)
+		err = build_extable(t, mod);
 	if (err)
 		goto out_free;
-	if ((t->core.base && (err = protect_region(&t->core))) ||
-	    (t->init.base && (err = protect_region(&t->init))))
-		goto out_free;
+	reaim_kernel_tables(t, mod);
 	WRITE_ONCE(nr_patched_funcs, t->nr_funcs);
 	rcu_assign_pointer(patched_funcs, t->funcs);
 	for (i = 0; i < t->nr_funcs; i++)
 		if (!t->funcs[i].skip)
 			patch_original(&t->funcs[i]);
 	return 0;
+	/* [/snippet:instrument-target] */
 
 out_free:
 	for (i = 0; i < t->nr_funcs; i++)
@@ -2149,37 +2498,50 @@ static void on_target_coming(struct module *mod)
 }
 
 /**
- * release_instances() - withdraw instances from the int3 handler, free them
+ * release_instances() - withdraw instances from the kernel, wipe them
  * @t:    the target
  * @init: true: only the init ones (the target's init is over); false: all
  *
- * NB: synchronize_rcu() waits for int3 handlers that may still look at the
- * table; the code itself is no longer run by anyone (see the callers).
+ * NB: synchronize_rcu() waits for int3 handlers and exception table
+ * searches that may still look at our tables; the code itself is no longer
+ * run by anyone (see the callers).
  */
 static void release_instances(struct kedr_target *t, bool init)
 {
 	unsigned int i;
 
-	if (!init)
+	if (!init) {
 		RCU_INIT_POINTER(patched_funcs, NULL);
+		WRITE_ONCE(THIS_MODULE->num_exentries, 0);
+	}
 	for (i = 0; i < t->nr_funcs; i++)
 		if (!init || t->funcs[i].init)
 			WRITE_ONCE(t->funcs[i].inst, 0);
 	synchronize_rcu();
 	free_region(&t->init);
-	if (!init) {
-		free_region(&t->core);
-		free_maps(t);
-	}
+	if (init)
+		return;
+	free_region(&t->core);
+	free_maps(t);
+	THIS_MODULE->extable = NULL;
+	vfree(t->extable);
+	t->extable = NULL;
+	t->nr_extable = 0;
+	kvfree(t->jl_sites);
+	t->jl_sites = NULL;
+	t->nr_jl_sites = 0;
 }
 
 /**
  * on_target_live() - the target's init has returned: free init instances
  * @mod: the target
+ *
+ * The init part of the area is wiped (it stays reserved until the target
+ * goes: the core part is before it); the init sites are freed.
  */
 static void on_target_live(struct module *mod)
 {
-	if (tgt.mod != mod || !tgt.init.base)
+	if (tgt.mod != mod || !tgt.init.code_size)
 		return;
 	pr_info("target \"%s\" is live: instances of init functions freed\n",
 		mod->name);
