@@ -29,6 +29,12 @@
  *  - each device has a mutex, so concurrent readers and writers see whole
  *    operations; each open() allocates a small structure of its own.
  *
+ * Data moves between user space and the buffer one byte at a time, with
+ * get_user() and put_user(). A real driver would call copy_from_user() and
+ * copy_to_user(), but those do the copying in the kernel, out of
+ * kedr_sample's sight; done here, every byte stored into or loaded from the
+ * device's buffer is an access of this module, and shows in the trace.
+ *
  * Parameters: cfake_ndevices (how many devices, default 2),
  * cfake_buffer_size (bytes per device, default 4000).
  */
@@ -136,6 +142,7 @@ static ssize_t cfake_read(struct file *filp, char __user *buf, size_t count,
 	struct cfake_open_file *of = filp->private_data;
 	struct cfake_dev *dev = of->dev;
 	ssize_t ret = 0;
+	size_t i;
 
 	if (mutex_lock_killable(&dev->mutex))
 		return -EINTR;
@@ -143,9 +150,11 @@ static ssize_t cfake_read(struct file *filp, char __user *buf, size_t count,
 		goto out;		/* end of file */
 	if (count > dev->buffer_size - *f_pos)
 		count = dev->buffer_size - *f_pos;	/* short read */
-	if (copy_to_user(buf, dev->data + *f_pos, count)) {
-		ret = -EFAULT;
-		goto out;
+	for (i = 0; i < count; i++) {
+		if (put_user(dev->data[*f_pos + i], buf + i)) {
+			ret = -EFAULT;
+			goto out;
+		}
 	}
 	*f_pos += count;
 	of->bytes += count;
@@ -171,6 +180,7 @@ static ssize_t cfake_write(struct file *filp, const char __user *buf,
 	struct cfake_open_file *of = filp->private_data;
 	struct cfake_dev *dev = of->dev;
 	ssize_t ret;
+	size_t i;
 
 	if (mutex_lock_killable(&dev->mutex))
 		return -EINTR;
@@ -180,9 +190,11 @@ static ssize_t cfake_write(struct file *filp, const char __user *buf,
 	}
 	if (count > dev->buffer_size - *f_pos)
 		count = dev->buffer_size - *f_pos;	/* short write */
-	if (copy_from_user(dev->data + *f_pos, buf, count)) {
-		ret = -EFAULT;
-		goto out;
+	for (i = 0; i < count; i++) {
+		if (get_user(dev->data[*f_pos + i], buf + i)) {
+			ret = -EFAULT;	/* the bytes before stay written */
+			goto out;
+		}
 	}
 	*f_pos += count;
 	of->bytes += count;
