@@ -418,32 +418,44 @@ static int kedr_decode_vex(struct kedr_cursor *c, struct kedr_insn *insn, u8 fir
 
 /**
  * kedr_vex_entry() - the table entry of a VEX/EVEX opcode
+ * @c:		cursor (its mandatory prefix is VEX.pp)
  * @map:	KEDR_MAP_0F, _0F38 or _0F3A
  * @op:	the opcode byte
  *
- * Map 0F reuses the legacy table. Maps 0F38 and 0F3A use the exceptions
- * list, else the legacy entry if there is one, else "reads a vector".
+ * VEX reuses the legacy rows: the exceptions list first, else the legacy
+ * entry (refined by VEX.pp if it has mandatory-prefix variants), else
+ * "reads a vector". Then the VEX rules for ModRM and immediate replace
+ * the legacy ones (SDM vol. 2, section 2.3.5 and Table A-1): map 0F3A
+ * always has Ib, map 0F38 never, map 0F only where the legacy row has an
+ * Ib (PSHUFD, the shift groups, CMPPS, PINSRW, PEXTRW, SHUFPS).
  *
- * Return: the entry; ModRM and (in 0F3A) Ib are forced as VEX defines.
+ * Return: the entry.
  */
-static u32 kedr_vex_entry(u8 map, u8 op)
+static u32 kedr_vex_entry(const struct kedr_cursor *c, u8 map, u8 op)
 {
-	u32 e;
-	unsigned int i;
+	static const u32 *const maps[] = {
+		[KEDR_MAP_0F] = kedr_map_0f, [KEDR_MAP_0F38] = kedr_map_0f38,
+		[KEDR_MAP_0F3A] = kedr_map_0f3a,
+	};
+	u32 e = maps[map][op];
+	unsigned int i, imm, kind;
 
-	if (map == KEDR_MAP_0F)
-		return kedr_map_0f[op];
 	for (i = 0; i < ARRAY_SIZE(kedr_vex_exceptions); i++)
-		if (kedr_vex_exceptions[i].map == map &&
-		    kedr_vex_exceptions[i].opcode == op)
-			return kedr_vex_exceptions[i].entry;
-	e = map == KEDR_MAP_0F38 ? kedr_map_0f38[op] : kedr_map_0f3a[op];
-	if (KEDR_E_KIND(e) != KEDR_K_PLAIN)
+		if (kedr_vex_exceptions[i].map == map && kedr_vex_exceptions[i].opcode == op)
+			e = kedr_vex_exceptions[i].entry;
+	if (KEDR_E_KIND(e) == KEDR_K_PREFIX)
+		e = kedr_pfx_tables[KEDR_E_SUB(e)][c->mand];
+	kind = KEDR_E_KIND(e);
+	if (kind != KEDR_K_PLAIN && kind != KEDR_K_GROUP)
 		e = KEDR_ENTRY(1, 0, KEDR_A_R, SZ_X, KEDR_CLASS_SIMD, 0);
+	imm = KEDR_E_IMM(e);
 	e &= ~(0x7u << KEDR_E_IMM_SHIFT);
-	if (map == KEDR_MAP_0F3A)
+	if (map == KEDR_MAP_0F3A || (map == KEDR_MAP_0F && imm == KEDR_IMM_B))
 		e |= (u32)KEDR_IMM_B << KEDR_E_IMM_SHIFT;
-	return e | KEDR_E_MODRM;
+	/* NB: only VZEROUPPER/VZEROALL (0F 77, like EMMS) have no ModRM */
+	if (map != KEDR_MAP_0F || kind != KEDR_K_PLAIN)
+		e |= KEDR_E_MODRM;
+	return e;
 }
 
 /**
@@ -464,7 +476,7 @@ static int kedr_decode_opcode(struct kedr_cursor *c, struct kedr_insn *insn, u8 
 			err = kedr_fetch(c, &insn->opcode);
 		if (err)
 			return err;
-		c->entry = kedr_vex_entry(insn->map, insn->opcode);
+		c->entry = kedr_vex_entry(c, insn->map, insn->opcode);
 		return 0;
 	}
 	insn->map = KEDR_MAP_1BYTE;

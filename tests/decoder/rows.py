@@ -45,6 +45,23 @@ def cases():
                         yield '%s %02x %s /%d %s' % (mname, op, pname, reg, mtext), b
 
 
+def vex_cases():
+    """VEX (C4, 3-byte form) and EVEX encodings of every opcode of maps 1-3."""
+    for mm, mname in ((1, '0F'), (2, '0F38'), (3, '0F3A')):
+        for op in range(256):
+            for pp, pname in enumerate(('none', '66', 'F3', 'F2')):
+                for L in (0, 1):
+                    for mod, mtext in ((0x40, 'mem'), (0xc0, 'reg')):
+                        modrm = mod | (2 << 3) | 1
+                        tail = bytes([op, modrm]) + (b'\x10' if mod == 0x40 else b'') + FILLER
+                        # C4: ~R~X~B=111 mmmmm | W=0 ~vvvv=1111 L pp
+                        vex = bytes([0xc4, 0xe0 | mm, 0x78 | (L << 2) | pp])
+                        yield 'VEX %s %02x %s L%d %s' % (mname, op, pname, L, mtext), vex + tail
+                        # 62: ~R~X~B~R'=1111 0 mm | W=0 ~vvvv=1111 1 pp | z=0 L'L b=0 ~V'=1 aaa=001
+                        evex = bytes([0x62, 0xf0 | mm, 0x7c | pp, (L << 5) | 0x08 | 1])
+                        yield 'EVEX %s %02x %s L%d %s' % (mname, op, pname, L, mtext), evex + tail
+
+
 def objdump_slots(path, nslots):
     out = subprocess.run(['objdump', '-D', '-b', 'binary', '-m', 'i386:x86-64', '-w',
                           '--no-show-raw-insn', path], stdout=subprocess.PIPE, check=True,
@@ -75,7 +92,7 @@ def main():
             pat, _, why = line.rstrip('\n').partition('|')
             known.append((pat.strip(), why.strip(), [0]))
     names, blob = [], bytearray()
-    for name, b in cases():
+    for name, b in list(cases()) + list(vex_cases()):
         names.append((name, b))
         blob += b + bytes([0x90] * (SLOT - len(b)))
     with tempfile.NamedTemporaryFile(suffix='.bin') as tf:
@@ -84,7 +101,7 @@ def main():
         theirs = objdump_slots(tf.name, len(names))
         ours = subprocess.run([a.dump, '--slots', tf.name, str(SLOT)], stdout=subprocess.PIPE,
                               check=True).stdout.decode().splitlines()
-    agree = documented = 0
+    agree = documented = vex_unvalidated = 0
     bad = []
     for i, (name, b) in enumerate(names):
         f = ours[i].split()
@@ -94,6 +111,9 @@ def main():
             their_len = 0
         if our_len == their_len:
             agree += 1
+            continue
+        if name.startswith(('VEX', 'EVEX')) and their_len == 0:
+            vex_unvalidated += 1    # see Limitations: VEX/EVEX opcodes are not validated
             continue
         desc = '%s: ours %s, objdump %d "%s" [%s]' % (name, our_len or f[1], their_len, text,
                                                       b.hex(' '))
@@ -109,8 +129,9 @@ def main():
     total = len(names)
     if a.tap:
         print('1..2')
-        print('%s 1 - %d table-row encodings: %d agree with objdump, %d documented differences' % (
-            'ok' if not bad else 'not ok', total, agree, documented))
+        print('%s 1 - %d table-row encodings: %d agree with objdump, %d documented differences, '
+              '%d VEX/EVEX encodings objdump rejects and we decode (not validated)' % (
+                  'ok' if not bad else 'not ok', total, agree, documented, vex_unvalidated))
         for d in bad[:40]:
             print('#   ' + d)
         unused = [k[0] for k in known if not k[2][0]]
@@ -118,8 +139,8 @@ def main():
         for u in unused:
             print('#   unused pattern: ' + u)
     else:
-        print('# rows: %d encodings, %d agree, %d documented, %d unexplained' % (
-            total, agree, documented, len(bad)))
+        print('# rows: %d encodings, %d agree, %d documented, %d VEX/EVEX not validated, '
+              '%d unexplained' % (total, agree, documented, vex_unvalidated, len(bad)))
         for d in bad:
             print('# DISAGREE ' + d)
     return 1 if bad else 0
