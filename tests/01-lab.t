@@ -40,8 +40,11 @@ is "$(cat /proc/sys/kernel/modprobe)" "/sbin/modprobe" "the kernel calls /sbin/m
 for applet in insmod rmmod lsmod dmesg grep sed awk; do
 	ok "busybox applet $applet is in PATH" test -n "$(command -v $applet)"
 done
-unlike "$(cat /proc/modules)" '^(vfat|fat) ' "vfat and fat are not loaded at boot"
-ok "modprobe vfat works (--modules vfat)" modprobe vfat
+unlike "$(cat /proc/modules)" '^(vfat|fat|msdos) ' "vfat, msdos and fat are not loaded at boot"
+mkdir -p /mnt
+mount -t msdos none /mnt 2>/dev/null
+like "$(cat /proc/modules)" '^msdos ' "request_module works (mount -t msdos loaded msdos)"
+ok "modprobe vfat works (--modules \"vfat msdos\")" modprobe vfat
 like "$(cat /proc/modules)" '^vfat ' "vfat is loaded"
 like "$(cat /proc/modules)" '^fat ' "fat, its dependency, is loaded"
 ok "insmod lab_selftest.ko action=none" insmod /lab/lab_selftest.ko action=none
@@ -54,10 +57,22 @@ is "$tap_failed" "0" "no guest assertion failed"
 GUEST
 )
 lab_kver >"$TAP_TMP/kver"
-args=(--modules vfat --file "$TAP_TMP/hello.txt" --file "$TAP_TMP/kver"
+args=(--modules "vfat msdos" --file "$TAP_TMP/hello.txt" --file "$TAP_TMP/kver"
 	--file "$TAP_TMP/expected-kos")
 [ -f "$TAP_TMP/expect-sections" ] && args+=(--file "$TAP_TMP/expect-sections")
 lab_tap "${args[@]}" "$guest"
+
+# ---- the host side of lab_tap: guest TAP lines become numbered TAP -------
+printf '%s\n' "ok - first" "not ok 7 - second" "#   why" "boot noise" \
+	"ok 3 - third # SKIP no reason" "okay, not a result" >"$TAP_TMP/guest-out"
+converted=$( (
+	_tap_n=10 _tap_failed=0
+	_tap_convert <"$TAP_TMP/guest-out" 2>&1
+	echo "n=$_tap_n failed=$_tap_failed"
+))
+is "$converted" "$(printf '%s\n' "ok 11 - first" "not ok 12 - second" "#   why" \
+	"# boot noise" "ok 13 - third # SKIP no reason" "# okay, not a result" \
+	"n=13 failed=1")" "lab_tap numbers guest results, counts failures, comments the rest"
 
 # ---- 2. the exit status passes through; look-alike text is no problem ----
 guest=$(lab_script status.sh <<'GUEST'
@@ -111,7 +126,7 @@ like "$(cat "$LAB_OUT")" 'going to sleep' "the guest output up to then was print
 ok "after about 15 s ($LAB_SECONDS s)" test "$LAB_SECONDS" -ge 15 -a "$LAB_SECONDS" -lt 40
 left=
 for f in /proc/[0-9]*/cmdline; do
-	case $(tr '\0' ' ' <"$f" 2>/dev/null) in
+	case $({ tr '\0' ' ' <"$f"; } 2>/dev/null) in
 	*"$TAP_TMP/runtmp"*) left="$left ${f#/proc/}" ;;
 	esac
 done
