@@ -385,33 +385,32 @@ static int kedr_decode_vex(struct kedr_cursor *c, struct kedr_insn *insn, u8 fir
 	if (err)
 		return err;
 	/* ~R is bit 7 of the first payload byte in all three forms */
-	insn->rex = KEDR_REX_FIRST | ((p0 & 0x80) ? 0 : KEDR_REX_R);
+	insn->rex = KEDR_REX_FIRST | ((p0 & KEDR_VEX_NOT_R) ? 0 : KEDR_REX_R);
 	if (first == KEDR_VEX2) {
 		insn->vex = KEDR_VEX_VEX2;
 		map = KEDR_MAP_0F;
 		p1 = p0;	/* W=0, ~vvvv L pp sit where the 3-byte form has them */
 	} else {
 		insn->vex = first == KEDR_VEX3 ? KEDR_VEX_VEX3 : KEDR_VEX_EVEX;
-		/* C4: mmmmm (bits 4:0); 62: mmm (bits 2:0), bit 3 must be 0 */
-		map = first == KEDR_VEX3 ? (p0 & 0x1f) : (p0 & 0x0f);
-		insn->rex |= ((p0 & 0x40) ? 0 : KEDR_REX_X) |
-			     ((p0 & 0x20) ? 0 : KEDR_REX_B) |
-			     ((p1 & 0x80) ? KEDR_REX_W : 0);
+		map = p0 & (first == KEDR_VEX3 ? KEDR_VEX3_MAP_MASK : KEDR_EVEX_MAP_MASK);
+		insn->rex |= ((p0 & KEDR_VEX_NOT_X) ? 0 : KEDR_REX_X) |
+			     ((p0 & KEDR_VEX_NOT_B) ? 0 : KEDR_REX_B) |
+			     ((p1 & KEDR_VEX_W) ? KEDR_REX_W : 0);
 	}
 	if (map < KEDR_MAP_0F || map > KEDR_MAP_0F3A)
 		return -KEDR_DECODE_UNKNOWN;	/* maps 5/6 (AVX512-FP16), XOP-like */
 	insn->map = map;
-	c->mand = p1 & 0x03;			/* pp: 0 none, 1 66, 2 F3, 3 F2 */
+	c->mand = p1 & KEDR_VEX_PP_MASK;	/* pp: 0 none, 1 66, 2 F3, 3 F2 */
 	if (first == KEDR_EVEX) {
-		if (!(p1 & 0x04))
+		if (!(p1 & KEDR_EVEX_P1_ONE))
 			return -KEDR_DECODE_UNKNOWN;	/* fixed 1 bit */
-		insn->vector_len = 16 << ((p2 >> 5) & 0x03);	/* L'L */
+		insn->vector_len = 16 << ((p2 >> KEDR_EVEX_LL_SHIFT) & 0x03);	/* L'L */
 		if (insn->vector_len > 64)
 			insn->vector_len = 64;	/* L'L=3: rounding control, 512 bits */
-		if (p2 & 0x10)
+		if (p2 & KEDR_EVEX_BCST)
 			insn->flags |= KEDR_F_BROADCAST;	/* b: only matters with memory */
 	} else {
-		insn->vector_len = (p1 & 0x04) ? 32 : 16;	/* L */
+		insn->vector_len = (p1 & KEDR_VEX_L) ? 32 : 16;
 	}
 	return 0;
 }
@@ -972,18 +971,26 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *
  * Honest limits, each also listed in "Limitations and exercises":
  *
- *   - VEX/EVEX opcodes of maps 0F38/0F3A are not validated: any opcode
- *     gets the VEX length rules and "reads a vector" unless the exception
- *     list says otherwise. The lengths are exact (VEX fixes them), the
- *     access of rare AVX forms may not be. VSIB gathers/scatters report
- *     the vector index register number as @mem.index.
+ *   - VEX/EVEX opcodes are not validated: every opcode of maps 0F, 0F38
+ *     and 0F3A gets the VEX length rules and, unless the legacy row or
+ *     the exception list says otherwise, "reads a vector". The lengths
+ *     are exact (VEX fixes them); the access of rare AVX forms may not
+ *     be. VSIB gathers/scatters report the vector index register's number
+ *     in @mem.index.
  *   - EVEX disp8 is compressed (disp8*N, SDM vol. 2, section 2.7.5); N
  *     depends on the instruction's tuple type, which the tables do not
  *     hold: @mem.disp keeps the raw disp8 and KEDR_F_EVEX_DISP8 is set.
+ *   - Some sub-encodings are decoded with the right length without being
+ *     validated: the ModRM.reg variants of groups 7, 9, 12-15 (e.g.
+ *     0F 71 /0 does not exist), x87 register forms, 3DNow! suffixes, MPX
+ *     bound registers above 3, VIA PadLock ModRM values.
+ *   - Extensions newer than the corpus are "unknown": Key Locker, CET
+ *     WRSS/WRUSS, RAO-INT, HRESET, AVX512-FP16 (EVEX maps 5 and 6), AMD
+ *     XOP (8F with ModRM.reg != 0).
+ *   - 66 on JMP/Jcc/CALL rel32 is "unknown": Intel and AMD CPUs disagree
+ *     on its length.
  *   - XSAVE/XRSTOR and friends access a size that depends on CPU state:
- *     access_size is 0.
- *   - AMD XOP (8F with ModRM.reg != 0) and 3DNow! are "unknown" resp.
- *     only sized; AVX512-FP16 maps 5 and 6 are "unknown".
- *   - C6 /7 and C7 /7 are taken as XABORT/XBEGIN for any register ModRM.
+ *     access_size is 0. The implicit accesses of PadLock (0F A6/A7),
+ *     XLAT, MASKMOVQ and of PUSH/POP/CALL/RET are not reported.
  */
 /* [/snippet:decoder] */

@@ -64,6 +64,19 @@
 #define KEDR_EVEX		0x62	/* 62 RXBR'0mmm Wvvvv1pp zL'LbV'aaa */
 #define KEDR_XOP		0x8F	/* AMD XOP when ModRM.reg != 0; else POP Ev */
 
+/* Bits of the VEX/EVEX payload bytes (P0, P1, P2), SDM vol. 2, Figures 2-9, 2-10 */
+#define KEDR_VEX_NOT_R		0x80	/* P0: ~R (also the 2-byte form's only byte) */
+#define KEDR_VEX_NOT_X		0x40	/* P0: ~X */
+#define KEDR_VEX_NOT_B		0x20	/* P0: ~B */
+#define KEDR_VEX3_MAP_MASK	0x1f	/* P0 of C4: mmmmm */
+#define KEDR_EVEX_MAP_MASK	0x0f	/* P0 of 62: 0mmm (bit 3 must be 0) */
+#define KEDR_VEX_W		0x80	/* P1: W */
+#define KEDR_VEX_L		0x04	/* P1 of VEX: L (256-bit) */
+#define KEDR_VEX_PP_MASK	0x03	/* P1: pp, the implied 66/F3/F2 */
+#define KEDR_EVEX_P1_ONE	0x04	/* P1 of EVEX: always 1 */
+#define KEDR_EVEX_LL_SHIFT	5	/* P2: L'L in bits 6:5 */
+#define KEDR_EVEX_BCST		0x10	/* P2: b, broadcast (with memory) */
+
 /* The one opcode byte the code tests directly: VZEROUPPER/VZEROALL
  * (VEX 0F 77) is the only VEX instruction without a ModRM byte; the
  * legacy table already says so for EMMS (0F 77). */

@@ -56,7 +56,7 @@ $(DEC_BUILD)/fuzz-decode: $(DEC_DIR)/fuzz-decode.c $(DEC_DEPS)
 
 corpus-check: $(DEC_BUILD)/insn-dump $(DEC_BUILD)/cs-compare
 	nice python3 $(DEC_DIR)/compare-objdump.py --jobs $(DEC_JOBS) --dump $(DEC_BUILD)/insn-dump $(CORPUS)
-	nice $(DEC_BUILD)/cs-compare -s $(CORPUS)
+	nice $(DEC_BUILD)/cs-compare -k $(DEC_DIR)/cs-known.txt $(CORPUS)
 
 bench-decode: $(DEC_BUILD)/bench-decode
 	$(DEC_BUILD)/bench-decode $(CORPUS)

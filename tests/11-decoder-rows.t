@@ -1,0 +1,7 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Every row of insn_tables.h (legacy maps under each mandatory prefix and
+# ModRM form, VEX and EVEX maps) against GNU objdump; see tests/README.md.
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+make -s -C "$TOP" -f tests/decoder.mk host-tools >/dev/null || { echo "1..0 # SKIP host tools do not build"; exit 0; }
+exec python3 "$TOP/tests/decoder/rows.py" --tap --dump "$TOP/build/decoder/insn-dump"
