@@ -1,0 +1,71 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/04-bad-input.t: bad input gets a clear error and breaks nothing:
+# missing or too long target_name, bad num_records, a target that is already
+# loaded, a target whose init fails, rmmod of kedr_sample while its target is
+# loaded, reading the output too early or from several readers at once,
+# loading the target a second time. One guest run.
+
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
+
+guest=$(lab_script bad-input.sh <<'GUEST'
+. /lab/tap.sh
+KS=/lab/kedr_sample.ko
+T=/lab/kedr_sample_target.ko
+OUT=/sys/kernel/debug/kedr_sample/output
+fails() { ! "$@" 2>/dev/null; }
+last_sample() { dmesg | grep '\[sample\]' | tail -1; }
+
+ok "insmod without target_name fails" fails insmod $KS
+like "$(last_sample)" 'target_name is not set' "and says target_name is not set"
+long=$(printf 'x%.0s' $(seq 60))
+ok "insmod with a 60-character target_name fails" fails insmod $KS target_name=$long
+like "$(last_sample)" 'module names have at most 55' "and says how long a name may be"
+ok "insmod with num_records=0 fails" fails insmod $KS target_name=x num_records=0
+like "$(last_sample)" 'num_records is 0' "and says num_records is wrong"
+
+ok "insmod the target first" insmod $T
+ok "then insmod kedr_sample for it fails" fails insmod $KS target_name=kedr_sample_target
+like "$(last_sample)" '"kedr_sample_target" is already loaded' "and says the target is already loaded"
+ok "rmmod the target" rmmod kedr_sample_target
+
+ok "insmod kedr_sample, the name with dashes" insmod $KS target_name=kedr-sample-target
+like "$(last_sample)" 'waiting for "kedr_sample_target"' "dashes become underscores"
+ok "the target with cfake_ndevices=0 fails its init" fails insmod $T cfake_ndevices=0
+like "$(dmesg | grep '\[sample\]' | tail -3)" 'target "kedr_sample_target" is going' \
+	"kedr_sample sees the failed target go"
+ok "kedr_sample holds no reference after that: rmmod works" rmmod kedr_sample
+
+ok "insmod kedr_sample again" insmod $KS target_name=kedr_sample_target
+ok "the target loads, instrumented" insmod $T
+like "$(dmesg | grep '\[sample\] instrumented' | tail -1)" 'instrumented [1-9][0-9]* functions' \
+	"kedr_sample instrumented it"
+echo first > /dev/cfake0
+is "$(head -c 5 /dev/cfake0)" "first" "the instrumented target works"
+is "$(wc -c < $OUT)" "0" "the output is empty while the target is loaded"
+ok "rmmod kedr_sample while the target is loaded fails" fails rmmod kedr_sample
+like "$(cat /proc/modules)" '^kedr_sample ' "kedr_sample is still there"
+echo again > /dev/cfake1
+is "$(head -c 5 /dev/cfake1)" "again" "and the target still works"
+ok "rmmod the target" rmmod kedr_sample_target
+like "$(head -1 $OUT)" '^\[Totals\] reads: [1-9][0-9]*; writes: [1-9][0-9]*; locked updates: [0-9]+\.$' \
+	"the output starts with the totals once the target is gone"
+like "$(cat $OUT)" 'entry: addr=0x[0-9a-f]+ \("cfake_write"\)' "it shows cfake_write"
+for i in 1 2 3 4; do cat $OUT > /tmp/out.$i & done; wait
+ok "four concurrent readers see the same output (1 = 2)" cmp -s /tmp/out.1 /tmp/out.2
+ok "four concurrent readers see the same output (1 = 4)" cmp -s /tmp/out.1 /tmp/out.4
+cat $OUT > /tmp/out.5
+ok "a later reader sees it too" cmp -s /tmp/out.1 /tmp/out.5
+
+ok "the target loads a second time" insmod $T
+ok "and goes, without being used" rmmod kedr_sample_target
+unlike "$(cat $OUT)" 'cfake_write' "the second time starts afresh: no cfake_write from the first"
+like "$(cat $OUT)" 'entry: addr=0x[0-9a-f]+ \("cfake_init"\)' "but its own init is there"
+ok "rmmod kedr_sample" rmmod kedr_sample
+ok "no kedr_sample directory left in debugfs" test ! -e /sys/kernel/debug/kedr_sample
+GUEST
+)
+lab_tap "$guest"
+done_testing
