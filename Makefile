@@ -2,11 +2,14 @@
 #
 # kedr_sample: build, lab, tests.
 #
-#   make                  build kedr_sample.ko and the sample target against
+#   make                  build kedr_sample.ko and the sample targets against
 #                         KDIR (default: the running kernel's headers)
 #   make demo             build, boot the lab, run the cfake scenario, print
 #                         what kedr_sample produced
 #   make check            build everything and run every test under prove
+#   make corpus-check     the decoder against objdump and Capstone on all of
+#                         the lab kernel's modules (long)
+#   make bench-decode     decoding speed, ours and Capstone's, side by side
 #   make clean            remove what the build made
 #
 # The lab (tests/vm/) boots Debian's own kernel under QEMU; `make demo` and
@@ -30,6 +33,10 @@ LAB_KDIR = /lib/modules/$(shell cat $(LAB_KVER_FILE))/build
 
 all: modules
 
+# Host-side tools: the decoder's tests and tools, guest helper programs
+include $(TOP)/tests/decoder.mk
+include $(TOP)/tests/guest.mk
+
 modules:
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
@@ -41,7 +48,7 @@ lab:
 lab-modules: lab
 	$(MAKE) -C $(LAB_KDIR) M=$(TOP) modules
 
-check: lab-modules
+check: lab-modules host-tools guest-tools
 	prove --timer $(TOP)/tests/*.t
 
 demo: lab-modules
