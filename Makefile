@@ -38,6 +38,8 @@ include $(TOP)/tests/decoder.mk
 include $(TOP)/tests/guest.mk
 
 modules:
+	@test -f $(KDIR)/Makefile || { echo "no kernel headers in $(KDIR):" \
+		"install them or give KDIR=/lib/modules/<version>/build" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(TOP) modules
 
 # Install what the lab needs (once) and pick the kernel it boots.
