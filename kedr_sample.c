@@ -369,6 +369,7 @@ enum kedr_event_type {
 	KEDR_EV_COUNT
 };
 
+/* [snippet:sites] */
 /* What a site asks for (struct kedr_site.kind) */
 enum kedr_site_kind {
 	KEDR_SITE_READ,		/* read the memory operand */
@@ -417,6 +418,8 @@ struct kedr_site {
 	u8 string;
 	u8 flags;
 };
+
+/* [/snippet:sites] */
 
 /**
  * struct kedr_regs - the frame kedr_event_stub builds on the stack
@@ -721,6 +724,8 @@ asm(
 "	.popsection\n");
 
 /* ==== 7. THE EMITTER ==== */
+
+/* [snippet:emitter] */
 
 /* The bytes the emitter writes (Intel SDM vol. 2, chapters 3-4, and A-2) */
 #define KEDR_OP_PUSH_RDI	0x57	/* PUSH r64: 50+r, %rdi is 7 */
@@ -1316,6 +1321,8 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 	emit_trampolines(e, &x);
 	/* [/snippet:emit-function] */
 }
+/* [/snippet:emitter] */
+
 /* ==== 8. PATCHING THE ORIGINAL ==== */
 
 /**
@@ -1843,6 +1850,7 @@ static void link_cold_parts(struct kedr_target *t)
 	}
 }
 
+/* [snippet:plan] */
 /**
  * skip_function() - leave a function alone, and say why
  * @f:   the function
@@ -1858,6 +1866,93 @@ static void skip_function(struct kedr_func *f, const char *why, unsigned int off
 	f->skip = why;
 	f->skip_off = off;
 }
+
+/**
+ * too_small() - is the function too small to receive a jump?
+ * @f: the function
+ *
+ * The original will start with a 5-byte jump to the instrumented copy. If
+ * the function starts with ftrace's nop, the nop must stay where it is
+ * and the jump goes right after it, so such a function needs 10 bytes.
+ *
+ * Return: true if @f cannot hold the jump.
+ */
+static bool too_small(const struct kedr_func *f)
+{
+	unsigned int need = KEDR_JMP_LEN;
+
+	if (f->ftrace_nop)
+		need += KEDR_FTRACE_NOP_LEN;
+	return f->size < need;
+}
+
+/**
+ * check_insn() - can the emitter handle this instruction?
+ * @in: the instruction
+ *
+ * Return: NULL if it can, else why not.
+ */
+static const char *check_insn(const struct kedr_insn *in)
+{
+	switch (in->flow) {
+	case KEDR_FLOW_FAR:
+		return "a far call, jump or return";
+	case KEDR_FLOW_XBEGIN:
+		return "XBEGIN, whose abort path is relative";
+	case KEDR_FLOW_JMP:
+	case KEDR_FLOW_JCC:
+	case KEDR_FLOW_LOOP:
+	case KEDR_FLOW_CALL:
+		if (in->prefixes & KEDR_P_OPSIZE)
+			return "a branch with a 16-bit operand size";
+	}
+	return NULL;
+}
+
+/**
+ * plan_function() - decode a function and measure its instance
+ * @f: the function
+ *
+ * Three walks over the code: decode and check every instruction and count
+ * them; note where each one starts; then a dry run of the emitter, which
+ * fills in where each one goes in the instance and how big it is.
+ */
+static void plan_function(struct kedr_func *f)
+{
+	const u8 *code = (const u8 *)f->addr;
+	struct kedr_emitter dry = { };
+	struct kedr_insn in;
+	unsigned int i, off, n = 0;
+	const char *why;
+	int err;
+
+	for (off = 0; off < f->size; off += in.length, n++) {
+		err = kedr_decode(code + off, f->size - off, &in);
+		if (err < 0)
+			return skip_function(f, err == -KEDR_DECODE_TRUNCATED ?
+					     "its last instruction runs past its end" :
+					     "an instruction the decoder does not know",
+					     off);
+		why = check_insn(&in);
+		if (why)
+			return skip_function(f, why, off);
+	}
+	f->map = kvmalloc_array(n, sizeof(*f->map), GFP_KERNEL);
+	if (!f->map)
+		return skip_function(f, "out of memory", 0);
+	f->nr_insns = n;
+	for (i = 0, off = 0; i < n; i++, off += in.length) {
+		kedr_decode(code + off, f->size - off, &in);
+		f->map[i].orig = off;
+	}
+	emit_function(&dry, f);
+	if (dry.err)
+		return skip_function(f, "a jump into the middle of an instruction", 0);
+	f->code_size = dry.pos;
+	f->nr_sites = dry.nr_sites;
+}
+
+/* [/snippet:plan] */
 
 /**
  * DOC: Addresses the kernel keeps
@@ -2157,91 +2252,6 @@ static void reaim_kernel_tables(struct kedr_target *t, struct module *mod)
 }
 
 /**
- * too_small() - is the function too small to receive a jump?
- * @f: the function
- *
- * The original will start with a 5-byte jump to the instrumented copy. If
- * the function starts with ftrace's nop, the nop must stay where it is
- * and the jump goes right after it, so such a function needs 10 bytes.
- *
- * Return: true if @f cannot hold the jump.
- */
-static bool too_small(const struct kedr_func *f)
-{
-	unsigned int need = KEDR_JMP_LEN;
-
-	if (f->ftrace_nop)
-		need += KEDR_FTRACE_NOP_LEN;
-	return f->size < need;
-}
-
-/**
- * check_insn() - can the emitter handle this instruction?
- * @in: the instruction
- *
- * Return: NULL if it can, else why not.
- */
-static const char *check_insn(const struct kedr_insn *in)
-{
-	switch (in->flow) {
-	case KEDR_FLOW_FAR:
-		return "a far call, jump or return";
-	case KEDR_FLOW_XBEGIN:
-		return "XBEGIN, whose abort path is relative";
-	case KEDR_FLOW_JMP:
-	case KEDR_FLOW_JCC:
-	case KEDR_FLOW_LOOP:
-	case KEDR_FLOW_CALL:
-		if (in->prefixes & KEDR_P_OPSIZE)
-			return "a branch with a 16-bit operand size";
-	}
-	return NULL;
-}
-
-/**
- * plan_function() - decode a function and measure its instance
- * @f: the function
- *
- * Three walks over the code: decode and check every instruction and count
- * them; note where each one starts; then a dry run of the emitter, which
- * fills in where each one goes in the instance and how big it is.
- */
-static void plan_function(struct kedr_func *f)
-{
-	const u8 *code = (const u8 *)f->addr;
-	struct kedr_emitter dry = { };
-	struct kedr_insn in;
-	unsigned int i, off, n = 0;
-	const char *why;
-	int err;
-
-	for (off = 0; off < f->size; off += in.length, n++) {
-		err = kedr_decode(code + off, f->size - off, &in);
-		if (err < 0)
-			return skip_function(f, err == -KEDR_DECODE_TRUNCATED ?
-					     "its last instruction runs past its end" :
-					     "an instruction the decoder does not know",
-					     off);
-		why = check_insn(&in);
-		if (why)
-			return skip_function(f, why, off);
-	}
-	f->map = kvmalloc_array(n, sizeof(*f->map), GFP_KERNEL);
-	if (!f->map)
-		return skip_function(f, "out of memory", 0);
-	f->nr_insns = n;
-	for (i = 0, off = 0; i < n; i++, off += in.length) {
-		kedr_decode(code + off, f->size - off, &in);
-		f->map[i].orig = off;
-	}
-	emit_function(&dry, f);
-	if (dry.err)
-		return skip_function(f, "a jump into the middle of an instruction", 0);
-	f->code_size = dry.pos;
-	f->nr_sites = dry.nr_sites;
-}
-
-/**
  * skip_families() - a function and its .cold parts go together
  * @t: the target
  *
@@ -2371,10 +2381,11 @@ static void report_target(const struct kedr_target *t)
 	for (i = 0; i < t->nr_funcs; i++) {
 		const struct kedr_func *f = &t->funcs[i];
 
-		pr_debug("function %s at 0x%lx, %u bytes, %s%s%s\n", f->name,
-			 f->addr, f->size, f->init ? "init" : "core",
+		pr_debug("function %s at 0x%lx, %u bytes, %s%s%s; instance at 0x%lx, %u bytes\n",
+			 f->name, f->addr, f->size, f->init ? "init" : "core",
 			 f->cold ? ", .cold part" : "",
-			 f->ftrace_nop ? ", ftrace nop" : "");
+			 f->ftrace_nop ? ", ftrace nop" : "", f->inst,
+			 f->skip ? 0 : f->code_size);
 		bytes += f->size;
 		nr_init += f->init;
 		nr_cold += f->cold;
