@@ -83,7 +83,7 @@ GUEST
 )
 lab_exec "$guest"
 is "$LAB_STATUS" 3 "the script's exit status (3) is tests/vm/run's"
-is "$(cat "$LAB_ERR")" "" "and nothing is said on stderr"
+is "$(grep -v '^lab: warning: ' "$LAB_ERR")" "" "and nothing is said on stderr (but warnings)"
 
 # ---- 3. a WARNING in the guest kernel fails the run ------------------------
 guest=$(lab_script warn.sh <<'GUEST'
@@ -93,9 +93,9 @@ GUEST
 )
 lab_exec "$guest"
 is "$LAB_STATUS" 125 "a kernel WARNING makes tests/vm/run exit 125"
-like "$(cat "$LAB_ERR")" '^lab: guest kernel logged: WARNING: CPU: [0-9]+ PID: [0-9]+ at .*lab_selftest' \
+like "$(grep -v '^lab: warning: ' "$LAB_ERR")" '^lab: guest kernel logged: WARNING: CPU: [0-9]+ PID: [0-9]+ at .*lab_selftest' \
 	"and say so on stderr, naming the WARNING"
-is "$(wc -l <"$LAB_ERR")" 1 "in one line"
+is "$(grep -vc '^lab: warning: ' "$LAB_ERR")" 1 "in one line"
 like "$(cat "$LAB_OUT")" 'insmod status 0' "the script went on after the WARNING"
 
 # ---- 4. an oops fails the run, fast ---------------------------------------
@@ -107,7 +107,7 @@ GUEST
 )
 lab_exec --timeout 90 "$guest"
 is "$LAB_STATUS" 125 "an oops makes tests/vm/run exit 125"
-like "$(cat "$LAB_ERR")" '^lab: guest kernel logged: BUG: kernel NULL pointer dereference' \
+like "$(grep -v '^lab: warning: ' "$LAB_ERR")" '^lab: guest kernel logged: BUG: kernel NULL pointer dereference' \
 	"and say so on stderr, naming the oops"
 unlike "$(cat "$LAB_OUT")" 'still alive' "the oops ended the guest (oops=panic)"
 ok "before the timeout ($LAB_SECONDS s < 90 s)" test "$LAB_SECONDS" -lt 90
@@ -121,8 +121,13 @@ GUEST
 mkdir "$TAP_TMP/runtmp"
 TMPDIR=$TAP_TMP/runtmp lab_exec --timeout 15 "$guest"
 is "$LAB_STATUS" 124 "a script outliving --timeout 15 makes tests/vm/run exit 124"
-is "$(cat "$LAB_ERR")" "lab: timeout after 15 s, guest killed" "and say so on stderr"
-like "$(cat "$LAB_OUT")" 'going to sleep' "the guest output up to then was printed"
+is "$(grep -v '^lab: warning: ' "$LAB_ERR")" "lab: timeout after 15 s, guest killed" "and say so on stderr"
+# On a loaded machine the guest may not even reach the script in 15 s.
+if grep -q '^=== lab: running /lab/script.sh ===$' "$LAB_OUT"; then
+	like "$(cat "$LAB_OUT")" 'going to sleep' "the guest output up to then was printed"
+else
+	skip "the guest output up to then was printed" "guest too slow to reach the script in 15 s"
+fi
 ok "after about 15 s ($LAB_SECONDS s)" test "$LAB_SECONDS" -ge 15 -a "$LAB_SECONDS" -lt 40
 left=
 for f in /proc/[0-9]*/cmdline; do
