@@ -13,6 +13,7 @@ Prints totals and every disagreement (first 50); exit status 1 if any.
 With --tap, prints a TAP plan and one test per module.
 """
 import argparse
+import bisect
 import multiprocessing
 import os
 import random
@@ -72,10 +73,12 @@ def check_module(args):
         return path, 0, 0, 0, ['tool failed: %s' % e]
     ninsn = nbytes = 0
     bad = []
+    ref = {sec: sorted(s) for sec, s in ref.items()}
     for sec, name, off, size, starts, err, end in funcs:
         nbytes += size
         ninsn += len(starts)
-        theirs = sorted(a for a in ref.get(sec, ()) if off <= a < off + size)
+        lst = ref.get(sec, [])
+        theirs = lst[bisect.bisect_left(lst, off):bisect.bisect_left(lst, off + size)]
         if err or starts != theirs or end != off + size:
             diff = sorted(set(starts) ^ set(theirs))
             bad.append('%s:%s:%s+0x%x: %s; first differing offset %s' % (
