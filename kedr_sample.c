@@ -111,11 +111,11 @@ MODULE_LICENSE("GPL");
  *        +--------------------------> debugfs: kedr_sample/output
  *
  * A "function" here is what the target's symbol table calls one: an
- * STT_FUNC symbol with a size. The instrumented copy lives in memory that
- * kedr_sample allocates near the target (a jump on x86-64 reaches +-2 GiB),
- * and the original gets a jump to it, so every caller, whether it calls
- * the function directly, through a pointer or from the kernel, ends up in
- * the copy.
+ * STT_FUNC symbol with a size. The instrumented copy (the "instance")
+ * lives in an area reserved inside kedr_sample's own code, near the target
+ * (a jump on x86-64 reaches +-2 GiB), and the original gets a jump to it,
+ * so every caller, whether it calls the function directly, through a
+ * pointer or from the kernel, ends up in the copy.
  *
  * Some functions cannot be moved safely (part 9 says which and why); they
  * are left as they are, and the log says so.
@@ -320,10 +320,10 @@ static int resolve_kernel_symbols(void)
  *   pop  %rdi
  *   mov  0x8(%rbx), %eax       ; the original instruction, unchanged
  *
- * A "site" (struct kedr_site) is written once, at load time, next to the
- * instrumented code: the address of the original instruction, the kind of
- * event, the access size, and the memory operand as the decoder saw it
- * (base, index, scale, displacement, segment). It does not hold the
+ * A "site" (struct kedr_site) is written once, at load time, in pages of
+ * its own beside the instrumented code: the address of the original
+ * instruction, the kind of event, the access size, and the memory operand
+ * as the decoder saw it (base, index, scale, displacement, segment). It does not hold the
  * address that is accessed: that depends on register values known only
  * when the code runs. So kedr_event_stub saves all sixteen general
  * registers and the flags on the stack, in the order of their numbers in
@@ -1526,7 +1526,9 @@ static unsigned long redirect_address(const struct kedr_func *funcs,
 			lo = mid + 1;
 		} else {
 			inst = READ_ONCE(f->inst);
-			if (!inst || !f->map)
+			/* NB: the nop and the jump at the start are no int3 */
+			if (!inst || !f->map || addr < f->addr + KEDR_JMP_LEN +
+			    (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0))
 				return 0;
 			m = map_lookup(f, addr - f->addr);
 			return m ? inst + m->inst : 0;
