@@ -922,6 +922,34 @@ static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
 }
 
 /**
+ * DOC: What is recorded, and the choices the architecture leaves open
+ *
+ * Every recorded access is recorded *before* its instruction runs, from
+ * the registers as they are then: an instruction that faults is still
+ * recorded, and the order of the records is the order of the program.
+ * What the decoder says an instruction does decides the event:
+ *
+ *  - a read ("read"), a write ("write"), or both without LOCK: a read and
+ *    then a write of the same bytes (``addl $1, (%rax)``);
+ *  - a LOCK prefix, or XCHG with memory, which the CPU always locks
+ *    (Intel SDM vol. 2, XCHG): one "locked update";
+ *  - CMOVcc: a read, whether or not the condition holds. The SDM (vol. 2,
+ *    CMOVcc) says the source operand is read in either case, and a fault
+ *    on it is raised even when nothing is moved; the record says what the
+ *    CPU does, not what the program needed.
+ *  - CMPXCHG: a read and a write (a locked update with LOCK), also when
+ *    the comparison fails, because the CPU then writes back the value it
+ *    read (Intel SDM vol. 2, CMPXCHG: "the destination operand is written
+ *    back if the comparison fails"); likewise CMPXCHG8B/16B (8 and 16
+ *    bytes);
+ *  - string instructions: see record_string() in part 6.
+ *  - BT, BTS, BTR, BTC with a register bit offset may touch a byte outside
+ *    the operand that the ModRM byte names (the offset is signed and
+ *    unbounded); the record names the operand as encoded, the decoder's
+ *    view, which is exact for the immediate forms that compilers emit.
+ */
+
+/**
  * records_access() - does kedr_sample record this instruction's access?
  * @in: the instruction
  *
