@@ -66,7 +66,7 @@ lab_tap "${args[@]}" "$guest"
 printf '%s\n' "ok - first" "not ok 7 - second" "#   why" "boot noise" \
 	"ok 3 - third # SKIP no reason" "okay, not a result" >"$TAP_TMP/guest-out"
 converted=$( (
-	_tap_n=10 _tap_failed=0
+	_tap_n=10 _tap_failed=0 TAP_LOG=/dev/null
 	_tap_convert <"$TAP_TMP/guest-out" 2>&1
 	echo "n=$_tap_n failed=$_tap_failed"
 ))
