@@ -5,7 +5,7 @@ import random
 
 CORPUS = os.environ.get('CORPUS', '/lib/modules/6.1.0-56-amd64/kernel')
 SEED = int(os.environ.get('DECODER_SAMPLE_SEED', '2026'))
-SIZE = int(os.environ.get('DECODER_SAMPLE_SIZE', '40'))
+SIZE = int(os.environ.get('DECODER_SAMPLE_SIZE', '300'))
 
 # Hard cases: AVX/AVX2/AVX-512 crypto, VIA PadLock, VMX/SVM, int n, vmcall,
 # crc32, rorx/vpblendd, static-call trampolines (jmp; ud1) in every module.
