@@ -1,0 +1,94 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/20-insn-classes.t: kedr_sample records exactly the events the
+# assembly of kedr_insn_target (sample_target/insn_target_asm.S) makes, one
+# function per class of instructions: every event's kind, pc, address and
+# size, their order, entries and exits, and [Totals].
+#
+# The oracle: tests/insn-classes.events, written by hand from the .S; the
+# pc of each event is a label of the .S, whose function and offset come
+# from the .ko's symbol table (objdump -t), not from kedr_sample. Each test
+# function also runs without kedr_sample first: its results and the
+# buffer's content must be the same instrumented.
+#
+# Two lab runs (process_sp_accesses=0, then 1), about 30 s each.
+
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
+
+ko=$TAP_TOP/sample_target/kedr_insn_target.ko
+ok "kedr_insn_target.ko is built (make lab-modules)" test -f "$ko" || {
+	done_testing
+}
+# The C indirect call must really go through a retpoline thunk.
+like "$(objdump -dr --disassemble=kit_c_icall "$ko")" '__x86_indirect_thunk_' \
+	"kit_c_icall calls through a retpoline thunk"
+
+guest=$(lab_script insn-classes.sh <<'GUEST'
+. /lab/tap.sh
+SP=$(cat /lab/files/sp)
+D=/sys/kernel/debug/kedr_insn_target
+NT=24	# the tests in kit_tests (KIT_NR_TESTS)
+# Pin everything to CPU 0: kit_percpu's accesses are to CPU 0's kit_pcpu.
+taskset -p 1 $$ >/dev/null
+
+# run_all: run each test once; print its result and the buffer's checksum
+run_all() {
+	i=0
+	while [ $i -lt $NT ]; do
+		echo $i >$D/run || echo "run $i failed"
+		echo "$i $(cat $D/result) $(md5sum <$D/data | cut -d' ' -f1)"
+		i=$((i + 1))
+	done
+}
+
+ok "insmod kedr_insn_target (not instrumented)" insmod /lab/kedr_insn_target.ko || exit 0
+run_all >native.txt
+ok "rmmod kedr_insn_target" rmmod kedr_insn_target
+ok "insmod kedr_sample process_sp_accesses=$SP" insmod /lab/kedr_sample.ko \
+	target_name=kedr_insn_target num_records=100000 process_sp_accesses=$SP || exit 0
+ok "insmod kedr_insn_target (instrumented)" insmod /lab/kedr_insn_target.ko || exit 0
+like "$(dmesg | grep '\[sample\] instrumented')" 'instrumented [0-9]+ functions, left alone 0;' \
+	"every function of kedr_insn_target is instrumented"
+run_all >instrumented.txt
+is "$(cat instrumented.txt)" "$(cat native.txt)" \
+	"instrumented, every test returns the same and leaves the same buffer"
+echo "KIT buffer $(cat $D/buffer)"
+echo "KIT pcpu0 $(cat $D/pcpu0)"
+echo "KIT sp $(cat $D/sp)"
+grep '\[kedr_insn_target\]$' /proc/kallsyms | sed 's/^/KIT sym /'
+ok "rmmod kedr_insn_target" rmmod kedr_insn_target
+sed 's/^/OUT /' /sys/kernel/debug/kedr_sample/output
+ok "rmmod kedr_sample" rmmod kedr_sample
+GUEST
+)
+
+for sp in 0 1; do
+	echo "$sp" >"$TAP_TMP/sp"
+	note "---- process_sp_accesses=$sp"
+	lab_exec --timeout 240 --file "$TAP_TMP/sp" "$guest"
+	note "lab run: $LAB_SECONDS s"
+	is "$LAB_STATUS" 0 "lab run clean (exit 0, no oops/WARNING), process_sp_accesses=$sp" ||
+		{ diag "$(tail -n 15 "$LAB_ERR" "$LAB_OUT")"; continue; }
+	# the guest's own assertions
+	while IFS= read -r line; do
+		case $line in
+		'ok - '*) pass "${line#ok - } (sp=$sp)" ;;
+		'not ok - '*) fail "${line#not ok - } (sp=$sp)" ;;
+		'# '*) diag "${line#\# }" ;;
+		esac
+	done <"$LAB_OUT"
+	# the events, against tests/insn-classes.events
+	while IFS=$'\t' read -r status rest; do
+		case $status in
+		ok) pass "$rest (sp=$sp)" ;;
+		'not ok') fail "$rest (sp=$sp)" ;;
+		'#') diag "$rest" ;;
+		esac
+	done < <(perl "$TAP_TOP/tests/insn-classes-check.pl" "$ko" \
+		"$TAP_TOP/tests/insn-classes.events" "$LAB_OUT" "$sp" 2>&1 ||
+		echo "not ok	insn-classes-check.pl ran to the end")
+done
+
+done_testing
