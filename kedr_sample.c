@@ -2789,6 +2789,51 @@ static const struct seq_operations output_sops = {
 	.show  = output_show,
 };
 DEFINE_SEQ_ATTRIBUTE(output);
+
+/**
+ * DOC: Where is my function? kedr_sample/functions
+ *
+ * The instances have no symbols of their own: in a stack trace or an oops
+ * an address in one shows as ``kedr_area+0x1a40/0x400000 [kedr_sample]``.
+ * /sys/kernel/debug/kedr_sample/functions lists, for the last target, each
+ * function with its address and size, where its instance is (while the
+ * target is loaded) and why it was left alone, if it was::
+ *
+ *   cfake_open 0xffffffffc0766270 77 instance 0xffffffffc0812a40 176
+ *   cfake_exit 0xffffffffc0766334 11 instance 0xffffffffc0812b00 57
+ *   foo 0xffffffffc0766400 4 left alone: too small to hold a jump
+ *
+ * so kedr_area+0x1a40 is the instance that starts at kedr_area + 0x1a40.
+ */
+
+/**
+ * functions_show() - print the function table
+ * @m: the seq_file
+ * @v: unused
+ *
+ * Return: 0.
+ */
+static int functions_show(struct seq_file *m, void *v)
+{
+	unsigned int i;
+
+	mutex_lock(&output_mutex);
+	for (i = 0; i < tgt.nr_funcs; i++) {
+		const struct kedr_func *f = &tgt.funcs[i];
+
+		seq_printf(m, "%s 0x%lx %u ", f->name, f->addr, f->size);
+		if (f->skip)
+			seq_printf(m, "left alone: %s\n", f->skip);
+		else if (f->inst)
+			seq_printf(m, "instance 0x%lx %u\n", f->inst, f->code_size);
+		else
+			seq_puts(m, "instance gone\n");
+	}
+	mutex_unlock(&output_mutex);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(functions);
+
 /* ==== 11. MODULE INIT AND EXIT ==== */
 
 /**
@@ -2863,6 +2908,8 @@ static int __init kedr_sample_init(void)
 		return -ENOMEM;
 	debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("output", 0444, debugfs_dir, NULL, &output_fops);
+	debugfs_create_file("functions", 0444, debugfs_dir, NULL,
+			    &functions_fops);
 	err = register_die_notifier(&die_nb);
 	if (err)
 		goto out_debugfs;
@@ -2931,7 +2978,9 @@ module_exit(kedr_sample_exit);
  *  - REPE/REPNE CMPS and SCAS are recorded as touching %rcx elements, the
  *    most they may touch; they may stop earlier.
  *  - Stack traces through an instance show "?" frames: the kernel's ORC
- *    unwinder has no tables for code it did not load.
+ *    unwinder has no tables for code it did not load. Instance addresses
+ *    print as kedr_area+0x... [kedr_sample]; kedr_sample/functions in
+ *    debugfs says which function each instance belongs to.
  *  - Indirect jumps are taken as tail calls (an exit is recorded). That is
  *    right in kernels built with retpolines, which have no jump tables;
  *    a jump table would record a false exit (and still work).

@@ -45,6 +45,9 @@ like "$(dmesg | grep '\[sample\] instrumented' | tail -1)" 'instrumented [1-9][0
 echo first > /dev/cfake0
 is "$(head -c 5 /dev/cfake0)" "first" "the instrumented target works"
 is "$(wc -c < $OUT)" "0" "the output is empty while the target is loaded"
+FN=/sys/kernel/debug/kedr_sample/functions
+like "$(cat $FN)" 'cfake_open 0x[0-9a-f]+ [0-9]+ instance 0x[0-9a-f]+ [0-9]+' \
+	"kedr_sample/functions shows where cfake_open's instance is"
 ok "rmmod kedr_sample while the target is loaded fails" fails rmmod kedr_sample
 like "$(cat /proc/modules)" '^kedr_sample ' "kedr_sample is still there"
 echo again > /dev/cfake1
@@ -59,6 +62,8 @@ ok "four concurrent readers see the same output (1 = 4)" cmp -s /tmp/out.1 /tmp/
 cat $OUT > /tmp/out.5
 ok "a later reader sees it too" cmp -s /tmp/out.1 /tmp/out.5
 
+like "$(cat $FN)" 'cfake_open 0x[0-9a-f]+ [0-9]+ instance gone' \
+	"and that the instance is gone with the target"
 ok "the target loads a second time" insmod $T
 ok "and goes, without being used" rmmod kedr_sample_target
 unlike "$(cat $OUT)" 'cfake_write' "the second time starts afresh: no cfake_write from the first"
