@@ -29,6 +29,8 @@
 static csh cs;
 static cs_insn *csi;
 static unsigned long n_insn, n_cmp, n_agree, n_cs_fail, n_funcs, n_mods;
+static unsigned long n_other, n_other_agree;	/* outside the seed: information only */
+static unsigned long other_by_name[2048][2];	/* [capstone id][compared, agreed] */
 static const char *cur_mod;
 
 struct dis {
@@ -147,6 +149,31 @@ static const char *acc_str(unsigned int a)
 	return n[a & 7];
 }
 
+/* Outside the seed: count how often kind and size agree (no verdict). */
+static void compare_other(const struct kedr_insn *in, const cs_insn *ci)
+{
+	const cs_x86 *x = &ci->detail->x86;
+	unsigned int cs_acc = 0, cs_size = 0;
+	int i, nmem = 0;
+
+	if (ci->id == X86_INS_LEA || ci->id == X86_INS_NOP)
+		return;
+	for (i = 0; i < x->op_count; i++)
+		if (x->operands[i].type == X86_OP_MEM) {
+			cs_acc |= x->operands[i].access;
+			cs_size = x->operands[i].size;
+			nmem++;
+		}
+	if (nmem != 1 || ci->id >= 2048)
+		return;
+	n_other++;
+	other_by_name[ci->id][0]++;
+	if ((in->access & 3) == (cs_acc & 3) && in->access_size == cs_size) {
+		n_other_agree++;
+		other_by_name[ci->id][1]++;
+	}
+}
+
 static void compare_one(const struct ko_func *f, unsigned long pos, const struct kedr_insn *in,
 			const cs_insn *ci)
 {
@@ -158,8 +185,10 @@ static void compare_one(const struct ko_func *f, unsigned long pos, const struct
 	char key[160];
 	int i, nmem = 0;
 
-	if (!cs_is_seed(ci, &string))
+	if (!cs_is_seed(ci, &string)) {
+		compare_other(in, ci);
 		return;
+	}
 	for (i = 0; i < x->op_count; i++)
 		if (x->operands[i].type == X86_OP_MEM) {
 			cs_acc |= x->operands[i].access;
@@ -294,6 +323,23 @@ int main(int argc, char **argv)
 	printf("# agree on length, class, access kind, size, memory operand: %lu (%.4f%%)\n",
 	       n_agree, n_cmp ? 100.0 * n_agree / n_cmp : 0.0);
 	printf("# Capstone could not decode: %lu instructions\n", n_cs_fail);
+	printf("# outside the seed (information only): %lu memory accesses, kind and size agree on %lu"
+	       " (%.2f%%); most frequent mnemonics that differ:\n", n_other, n_other_agree,
+	       n_other ? 100.0 * n_other_agree / n_other : 0.0);
+	for (k = 0; k < 12; k++) {
+		unsigned long worst = 0;
+		int wi = -1;
+
+		for (i = 0; i < 2048; i++)
+			if (other_by_name[i][0] - other_by_name[i][1] > worst) {
+				worst = other_by_name[i][0] - other_by_name[i][1];
+				wi = i;
+			}
+		if (wi < 0)
+			break;
+		printf("#   %-12s %lu of %lu differ\n", cs_insn_name(cs, wi), worst, other_by_name[wi][0]);
+		other_by_name[wi][0] = other_by_name[wi][1];
+	}
 	printf("# disagreements: %lu documented (Capstone is wrong, see the SDM reference), "
 	       "%lu unexplained, in %d classes\n", documented, unexplained, ndis);
 	for (i = 0; i < ndis; i++)
