@@ -8,13 +8,15 @@
 # /* [/snippet:decoder] */ of $(DECODER_SRC), cut out with sed and compiled
 # unchanged with tests/decoder/kshim.h providing the kernel's types.
 
-DEC_TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+DEC_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 DEC_BUILD := $(DEC_TOP)/build/decoder
 DEC_DIR := $(DEC_TOP)/tests/decoder
 
 # kedr_sample.c once the chapter is spliced in; decoder_chapter.c until then
-DECODER_SRC ?= $(shell grep -qs '\[snippet:decoder\]' $(DEC_TOP)/kedr_sample.c && \
+ifndef DECODER_SRC
+DECODER_SRC := $(shell grep -qs '\[snippet:decoder\]' $(DEC_TOP)/kedr_sample.c && \
 		 echo $(DEC_TOP)/kedr_sample.c || echo $(DEC_TOP)/decoder_chapter.c)
+endif
 
 CORPUS ?= /lib/modules/6.1.0-56-amd64/kernel
 DEC_JOBS ?= 2
