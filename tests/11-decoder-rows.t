@@ -4,4 +4,5 @@
 # ModRM form, VEX and EVEX maps) against GNU objdump; see tests/README.md.
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 make -s -C "$TOP" -f tests/decoder.mk host-tools >/dev/null || { echo "1..0 # SKIP host tools do not build"; exit 0; }
-exec python3 "$TOP/tests/decoder/rows.py" --tap --dump "$TOP/build/decoder/insn-dump"
+exec python3 "$TOP/tests/decoder/rows.py" --tap --dump "$TOP/build/decoder/insn-dump" \
+	--cs "$TOP/build/decoder/cs-compare"

@@ -261,6 +261,36 @@ static void check_func(const struct ko_func *f, void *arg)
 	}
 }
 
+/* --slots FILE N: the first instruction of each N-byte slot (row tests) */
+static void check_slots(const char *path, long size)
+{
+	static u8 buf[1 << 24];
+	FILE *fp = fopen(path, "rb");
+	size_t n, off;
+
+	if (!fp || size <= 0)
+		return;
+	n = fread(buf, 1, sizeof(buf), fp);
+	fclose(fp);
+	cur_mod = path;
+	for (off = 0; off + size <= n; off += size) {
+		struct ko_func f = { .name = "slot", .section = "raw", .offset = off, .size = size,
+				     .bytes = buf + off };
+		struct kedr_insn in;
+		const uint8_t *p = buf + off;
+		size_t left = size;
+		uint64_t addr = off;
+
+		if (kedr_decode(buf + off, size, &in) < 0)
+			continue;
+		n_insn++;
+		if (cs_disasm_iter(cs, &p, &left, &addr, csi))
+			compare_one(&f, 0, &in, csi);
+		else
+			n_cs_fail++;
+	}
+}
+
 static int visit(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	size_t l = strlen(path);
@@ -295,6 +325,11 @@ int main(int argc, char **argv)
 			continue;
 		if (!strcmp(argv[i], "--tap")) {
 			tap = 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--slots") && i + 2 < argc) {
+			check_slots(argv[i + 1], atol(argv[i + 2]));
+			i += 2;
 			continue;
 		}
 		if (!strcmp(argv[i], "-k") && i + 1 < argc) {

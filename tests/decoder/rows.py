@@ -84,6 +84,7 @@ def main():
     ap.add_argument('--dump', required=True)
     ap.add_argument('--tap', action='store_true')
     ap.add_argument('--verbose', action='store_true')
+    ap.add_argument('--cs', help='cs-compare: also check access kind/size of the seed rows')
     a = ap.parse_args()
     known = []
     kpath = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'rows-known.txt')
@@ -101,6 +102,10 @@ def main():
         theirs = objdump_slots(tf.name, len(names))
         ours = subprocess.run([a.dump, '--slots', tf.name, str(SLOT)], stdout=subprocess.PIPE,
                               check=True).stdout.decode().splitlines()
+        cs = None
+        if a.cs:
+            cs = subprocess.run([a.cs, '-k', os.path.join(os.path.dirname(kpath), 'cs-known.txt'),
+                                 '--slots', tf.name, str(SLOT)], stdout=subprocess.PIPE)
     agree = documented = vex_unvalidated = 0
     bad = []
     for i, (name, b) in enumerate(names):
@@ -128,7 +133,7 @@ def main():
             bad.append(desc)
     total = len(names)
     if a.tap:
-        print('1..2')
+        print('1..%d' % (3 if cs else 2))
         print('%s 1 - %d table-row encodings: %d agree with objdump, %d documented differences, '
               '%d VEX/EVEX encodings objdump rejects and we decode (not validated)' % (
                   'ok' if not bad else 'not ok', total, agree, documented, vex_unvalidated))
@@ -138,12 +143,20 @@ def main():
         print('%s 2 - every documented difference still occurs' % ('ok' if not unused else 'not ok'))
         for u in unused:
             print('#   unused pattern: ' + u)
+        if cs:
+            lines = cs.stdout.decode().splitlines()
+            print('%s 3 - access kind and size of the seed-class rows agree with Capstone '
+                  '(its errors documented in cs-known.txt)' % ('ok' if cs.returncode == 0 else 'not ok'))
+            for line in lines:
+                if line.startswith(('# seed', '# agree', '# disagreements')) or \
+                        (cs.returncode and 'UNEXPLAINED' in line):
+                    print(line)
     else:
         print('# rows: %d encodings, %d agree, %d documented, %d VEX/EVEX not validated, '
               '%d unexplained' % (total, agree, documented, vex_unvalidated, len(bad)))
         for d in bad:
             print('# DISAGREE ' + d)
-    return 1 if bad else 0
+    return 1 if bad or (cs and cs.returncode) else 0
 
 
 if __name__ == '__main__':
