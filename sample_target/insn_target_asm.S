@@ -28,12 +28,13 @@
  *	240-271  kit_cmpxchg8b16b	616-655  kit_prefix
  *	272-311  kit_lock		700-719  kit_smp (tests/21-smp.t)
  *	320-383  kit_str		720-847  kit_modrm (and 1520)
+ *					796-815  kit_btreg
  */
 
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 
-#define KIT_NR_TESTS	24	/* entries in kit_tests, checked at its end */
+#define KIT_NR_TESTS	25	/* entries in kit_tests, checked at its end */
 
 	.text
 
@@ -483,6 +484,21 @@ jind_2:	jmp	*kit_ptr(%rip)
 SYM_FUNC_END(kit_jmp_ind)
 
 /*
+ * BT/BTS with a register bit offset and a memory operand address a bit
+ * string: the access is at the operand + (offset >> 6) * 8 for 64 bits,
+ * + (offset >> 5) * 4 for 32 bits, offset signed (Intel SDM vol. 2, BT).
+ */
+SYM_FUNC_START(kit_btreg)
+	mov	$100, %rcx
+btr_1:	btq	%rcx, 800(%rdi)		/* qword at 800 + 8 */
+	mov	$-9, %ecx
+btr_2:	btsl	%ecx, 800(%rdi)		/* dword at 800 - 4 */
+	setc	%al
+	movzbl	%al, %eax
+	RET
+SYM_FUNC_END(kit_btreg)
+
+/*
  * The test table: "echo N > run" calls kit_tests[N]. tests/insn-classes.events
  * numbers the tests in this order.
  */
@@ -513,6 +529,7 @@ SYM_DATA_START_LOCAL(kit_tests)
 	.quad	kit_smp			/* 21 */
 	.quad	kit_modrm		/* 22 */
 	.quad	kit_jmp_ind		/* 23 */
+	.quad	kit_btreg		/* 24 */
 SYM_DATA_END(kit_tests)
 	.if	(. - kit_tests) != KIT_NR_TESTS * 8
 	.error	"KIT_NR_TESTS does not match kit_tests"

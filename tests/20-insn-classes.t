@@ -12,6 +12,10 @@
 # function also runs without kedr_sample first: its results and the
 # buffer's content must be the same instrumented.
 #
+# Known failure, reported as a TAP TODO until kedr_sample handles it: BT,
+# BTS, BTR, BTC with a register bit offset address a bit string, and the
+# element accessed is not at the operand's address (test 24, kit_btreg).
+#
 # Two lab runs (process_sp_accesses=0, then 1), about 30 s each.
 
 # shellcheck source=tests/lib/tap.sh
@@ -29,7 +33,7 @@ guest=$(lab_script insn-classes.sh <<'GUEST'
 . /lab/tap.sh
 SP=$(cat /lab/files/sp)
 D=/sys/kernel/debug/kedr_insn_target
-NT=24	# the tests in kit_tests (KIT_NR_TESTS)
+NT=25	# the tests in kit_tests (KIT_NR_TESTS)
 # Pin everything to CPU 0: kit_percpu's accesses are to CPU 0's kit_pcpu.
 taskset -p 1 $$ >/dev/null
 
@@ -80,11 +84,18 @@ for sp in 0 1; do
 		esac
 	done <"$LAB_OUT"
 	# the events, against tests/insn-classes.events
-	while IFS=$'\t' read -r status rest; do
+	quiet=
+	while IFS=$'\t' read -r status rest todo; do
+		if [ -n "$todo" ]; then	# a known failure (see the events file)
+			_tap_line "$status" "$rest (sp=$sp) # TODO $todo"
+			quiet=1
+			continue
+		fi
 		case $status in
-		ok) pass "$rest (sp=$sp)" ;;
-		'not ok') fail "$rest (sp=$sp)" ;;
-		'#') diag "$rest" ;;
+		ok) pass "$rest (sp=$sp)"; quiet= ;;
+		'not ok') fail "$rest (sp=$sp)"; quiet= ;;
+		'#') if [ -n "$quiet" ]; then note "$rest"; else diag "$rest"; fi ;;
+		*) diag "$status${rest:+ $rest}" ;;	# e.g. the checker died
 		esac
 	done < <(perl "$TAP_TOP/tests/insn-classes-check.pl" "$ko" \
 		"$TAP_TOP/tests/insn-classes.events" "$LAB_OUT" "$sp" 2>&1 ||
