@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/15-emitter.t: kedr_sample's engine (the decoder, sites, emitter and
+# plan regions of the source, compiled unchanged in user space by
+# tests/engine.mk) instruments a fixed, seeded sample of Debian's modules
+# plus a few chosen ones, and every instance is checked instruction by
+# instruction by build/engine/engine: byte-identical copies, RIP-relative
+# operands and branches reaching the same targets, sites where the event
+# rules put them and saying what the rules say (the oracle is written from
+# the rules in engine.c, not taken from the emitter), dry size == real size.
+# Then two deliberately broken emitters must be caught. The whole corpus:
+# make -f tests/engine.mk emitter-corpus-check.
+
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
+
+K=$(lab_moddir 2>/dev/null)/kernel
+[ -d "$K" ] || K=/lib/modules/6.1.0-56-amd64/kernel
+if [ ! -d "$K" ] || ! make -s -C "$TAP_TOP" -f tests/engine.mk engine-tools >"$TAP_TMP/build" 2>&1; then
+	echo "1..0 # SKIP no corpus, or the engine does not build"
+	exit 0
+fi
+ENGINE=$TAP_TOP/build/engine/engine
+# chosen: the only LOOP of the corpus (gsmi), conditional tail calls
+# (poly1305), a memory shift and .cold families (intel-uncore), many .cold
+# parts and static keys (ext4)
+CHOSEN="$K/drivers/firmware/google/gsmi.ko $K/arch/x86/crypto/poly1305-x86_64.ko
+	$K/arch/x86/events/intel/intel-uncore.ko $K/fs/ext4/ext4.ko"
+SEED=20261127
+N=300
+
+# shellcheck disable=SC2086
+"$ENGINE" check -n $N -S $SEED "$K" $CHOSEN >"$TAP_TMP/out" 2>&1
+status=$?
+cat "$TAP_TMP/out" >>"$TAP_LOG"
+grep MISMATCH "$TAP_TMP/out" | head -20 | sed 's/^/# /'
+fig() { sed -n "s/^$1//p" "$TAP_TMP/out" | head -1; }
+note "seed $SEED, $N sampled modules + 4 chosen"
+note "$(grep -E '^(checked|seen|code):' "$TAP_TMP/out")"
+
+is "$status" 0 "the engine ran over the sample and found nothing wrong"
+is "$(fig 'mismatches: ')" "0 (in 0 functions)" "no mismatch between instances and the rules"
+checked=$(fig 'checked: ' | awk '{print $1}')
+ok "at least 5000 functions checked (got $checked)" test "${checked:-0}" -ge 5000
+dry=$(fig 'dry size == real size: ')
+like "$dry" '^([0-9]+) of \1 instances \(0 ' "dry size == real size for every instance"
+cold=$(fig 'given to plan_function: ' | sed -n 's/.*(.cold parts: \([0-9]*\)).*/\1/p')
+ok ".cold parts instrumented and checked (got $cold)" test "${cold:-0}" -gt 100
+seen_of() { awk -v k="$1" '$1 == k {print $2+0}' "$TAP_TMP/out"; }
+ok "a LOOP/JRCXZ rewritten as three instructions" test "$(seen_of loop)" -ge 1
+ok "conditional tail calls go through trampolines" test "$(seen_of trampoline)" -ge 1
+ok "jumps between a function and its .cold part stay in the instances" \
+	test "$(seen_of cold-family-jump)" -ge 100
+ok "static key sites kept in their 5-byte form" test "$(seen_of static-key)" -ge 10
+ok "a shift with a memory operand is recorded" test "$(seen_of shift-mem)" -ge 1
+for k in string locked update rip-relative gs exit-in-cold; do
+	ok "sites seen and checked: $k" test "$(seen_of $k)" -ge 1
+done
+
+# With process_sp_accesses=1 the %rsp-based operands get sites too
+# shellcheck disable=SC2086
+"$ENGINE" check -s -n 60 -S $SEED "$K" >"$TAP_TMP/out-s" 2>&1
+is "$? $(sed -n 's/^mismatches: //p' "$TAP_TMP/out-s")" "0 0 (in 0 functions)" \
+	"with process_sp_accesses: no mismatch either"
+
+# The checker is not blind: break the emitter, it must notice
+mutate() {	# NAME OLD NEW: a copy of kedr_sample.c with OLD (one line) replaced
+	python3 - "$TAP_TOP/kedr_sample.c" "$TAP_TMP/$1.c" "$2" "$3" <<'PY'
+import sys
+src, dst, old, new = sys.argv[1:]
+s = open(src).read()
+if s.count(old) != 1:
+    sys.exit(1)
+open(dst, 'w').write(s.replace(old, new))
+PY
+}
+broken() {	# NAME OLD NEW DESC
+	if ! mutate "$1" "$2" "$3" ||
+	   ! make -s -C "$TAP_TOP" -f tests/engine.mk ENG_MAIN_SRC="$TAP_TMP/$1.c" \
+		ENG_BUILD="$TAP_TMP/b-$1" engine-tools >/dev/null 2>&1; then
+		fail "$4 (cannot build the broken emitter: has the code changed?)"
+		return
+	fi
+	"$TAP_TMP/b-$1/engine" check $CHOSEN >"$TAP_TMP/out-$1" 2>&1
+	like "$(sed -n 's/^mismatches: //p' "$TAP_TMP/out-$1")" '^[1-9]' "$4"
+}
+# shellcheck disable=SC2016
+broken ripfix '	disp = pc + in->length + in->mem.disp - (e->addr + start + in->length);' \
+	'	disp = pc + in->length + in->mem.disp - (e->addr + start);' \
+	"an emitter that re-aims RIP-relative operands wrongly is caught"
+broken tailexit '	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)' \
+	'	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_CALL)' \
+	"an emitter that records no exit before a tail call is caught"
+broken family '	return same_family(f, *g) ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;' \
+	'	return same_family(f, *g) && 0 ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;' \
+	"an emitter that treats a jump into a .cold part as a tail call is caught"
+
+done_testing

@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/engine.mk - kedr_sample's instrumentation engine in user space.
+# Included by the top Makefile; also usable alone:
+#   make -f tests/engine.mk engine-tools | emitter-corpus-check
+#
+# The tool build/engine/engine is built from four regions of the sources,
+# cut out with sed and compiled unchanged:
+#   [snippet:decoder]  of $(DECODER_SRC) (as tests/decoder.mk does)
+#   [snippet:sites], [snippet:emitter], [snippet:plan]  of kedr_sample.c
+# with tests/engine/eshim.h providing the few kernel things they use.
+# It loads a .ko into one arena, relocates it, instruments every function
+# as kedr_sample would, and checks every instance instruction by instruction
+# (see tests/engine/engine.c).
+
+ENG_TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+ENG_BUILD ?= $(ENG_TOP)/build/engine
+ENG_DIR := $(ENG_TOP)/tests/engine
+ENG_MAIN_SRC ?= $(ENG_TOP)/kedr_sample.c
+
+# kedr_sample.c once the decoder chapter is spliced in; decoder_chapter.c until then
+ENG_DECODER_SRC ?= $(shell grep -qs '\[snippet:decoder\]' $(ENG_TOP)/kedr_sample.c && \
+		     echo $(ENG_TOP)/kedr_sample.c || echo $(ENG_TOP)/decoder_chapter.c)
+
+ENG_CORPUS ?= /lib/modules/6.1.0-56-amd64/kernel
+ENG_CC ?= gcc
+# NB: -no-pie: the binary sits at 0x400000 and the arena right above it, so
+# kedr_event_stub (a function of the tool) is within rel32 reach of the code
+ENG_CFLAGS := -std=gnu11 -Wall -Wextra -Wdeclaration-after-statement -Wvla -Werror \
+	      -O2 -g -fno-pie -no-pie -I$(ENG_TOP) -I$(ENG_TOP)/tests/decoder -I$(ENG_DIR) -I$(ENG_BUILD)
+ENG_REGIONS := decoder sites emitter plan
+ENG_GEN := $(foreach r,$(ENG_REGIONS),$(ENG_BUILD)/$(r)_gen.c)
+ENG_DEPS := $(ENG_GEN) $(ENG_TOP)/insn_tables.h $(ENG_TOP)/tests/decoder/kshim.h \
+	    $(ENG_DIR)/eshim.h $(ENG_DIR)/engine.h
+
+.PHONY: engine-tools emitter-corpus-check ENG_FORCE
+
+engine-tools: $(ENG_BUILD)/engine
+
+# Always re-extract (cheap); rewrite only what changed.
+# $(call eng_extract,region,source)
+define eng_extract
+$(ENG_BUILD)/$(1)_gen.c: ENG_FORCE
+	@mkdir -p $(ENG_BUILD)
+	@sed -n '/\[snippet:$(1)\]/,/\[\/snippet:$(1)\]/p' $(2) > $$@.tmp
+	@test -s $$@.tmp || { echo "no [snippet:$(1)] region in $(2)" >&2; rm -f $$@.tmp; exit 1; }
+	@cmp -s $$@.tmp $$@ && rm -f $$@.tmp || mv $$@.tmp $$@
+endef
+$(eval $(call eng_extract,decoder,$(ENG_DECODER_SRC)))
+$(eval $(call eng_extract,sites,$(ENG_MAIN_SRC)))
+$(eval $(call eng_extract,emitter,$(ENG_MAIN_SRC)))
+$(eval $(call eng_extract,plan,$(ENG_MAIN_SRC)))
+
+ENG_FORCE:
+
+$(ENG_BUILD)/engine: $(ENG_DIR)/engine.c $(ENG_DEPS)
+	$(ENG_CC) $(ENG_CFLAGS) -o $@ $< -lcapstone
+
+# The whole corpus: every function decoded, planned, emitted and checked
+emitter-corpus-check: $(ENG_BUILD)/engine
+	nice $(ENG_BUILD)/engine check $(ENG_CORPUS)

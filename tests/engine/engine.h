@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * engine.h - pull the decoder, sites, emitter and plan regions (extracted
+ * by tests/engine.mk into build/engine/) into a host program, in the order
+ * kedr_sample.c has them.
+ */
+#ifndef KEDR_ENGINE_H
+#define KEDR_ENGINE_H
+#include "eshim.h"
+#include "decoder_gen.c"
+#include "sites_gen.c"
+#include "emitter_gen.c"
+#include "plan_gen.c"
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * eshim.h - what the sites, emitter and plan regions of kedr_sample.c use
+ * from the kernel and from the rest of kedr_sample.c, for the user-space
+ * engine (tests/engine/engine.c). find_function() and is_jump_label_site(),
+ * which the emitter declares, are defined by engine.c over its own tables.
+ */
+#ifndef KEDR_ESHIM_H
+#define KEDR_ESHIM_H
+
+#include "kshim.h"
+#include <errno.h>
+#include <stdlib.h>
+
+#define GFP_KERNEL	0
+#define ALIGN(x, a)	(((x) + (a) - 1) & ~((__typeof__(x))(a) - 1))
+
+static inline void *kvmalloc_array(size_t n, size_t size, int flags)
+{
+	(void)flags;
+	if (size && n > (size_t)-1 / size)
+		return NULL;
+	return malloc(n && size ? n * size : 1);
+}
+
+static inline void kvfree(const void *p)
+{
+	free((void *)p);
+}
+
+/* part 2 of kedr_sample.c: a module parameter; the tool's -s sets it */
+static bool process_sp_accesses;
+
+/* part 8: the jump goes after ftrace's 5-byte nop (too_small() uses it) */
+#define KEDR_FTRACE_NOP_LEN	5
+
+/* part 6: the run-time stub; the tool's own function stands in for it */
+void kedr_event_stub(void);
+
+#endif /* KEDR_ESHIM_H */
