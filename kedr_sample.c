@@ -404,6 +404,8 @@ enum kedr_site_kind {
  * @seg:      KEDR_SEG_FS, KEDR_SEG_GS or KEDR_SEG_NONE
  * @string:   for KEDR_SITE_STRING, which one (enum kedr_str_op)
  * @flags:    KEDR_SITE_RIP, KEDR_SITE_ADDR32, KEDR_SITE_REP
+ * @bitreg:   for BT/BTS/BTR/BTC with a register bit offset, that register,
+ *            else KEDR_REG_NONE
  */
 struct kedr_site {
 	unsigned long pc;
@@ -417,6 +419,7 @@ struct kedr_site {
 	u8 seg;
 	u8 string;
 	u8 flags;
+	s8 bitreg;
 };
 
 /* [/snippet:sites] */
@@ -538,6 +541,31 @@ static notrace unsigned long segment_base(u8 seg)
 }
 
 /**
+ * bit_string_offset() - where BT & co. with a register offset really go
+ * @s:    the site, with @s->bitreg
+ * @regs: the target's registers
+ *
+ * With a register bit offset, BT, BTS, BTR and BTC treat memory as a bit
+ * string starting at the operand: the offset is signed, of the operand's
+ * size, and selects the element at operand + (offset >> log2(bits)) *
+ * bytes (Intel SDM vol. 2, BT: "Bit(BitBase, BitOffset)"). The shift of a
+ * negative offset rounds down, as the CPU does.
+ *
+ * Return: the byte offset from the operand to the element accessed.
+ */
+static notrace long bit_string_offset(const struct kedr_site *s,
+				      const struct kedr_regs *regs)
+{
+	long bit = regs->r[s->bitreg];
+
+	if (s->size == 2)
+		bit = (s16)bit;
+	else if (s->size == 4)
+		bit = (s32)bit;
+	return (bit >> ilog2(s->size * BITS_PER_BYTE)) * s->size;
+}
+
+/**
  * operand_address() - the address a memory operand refers to, right now
  * @s:    the site
  * @regs: the target's registers
@@ -561,6 +589,8 @@ static notrace unsigned long operand_address(const struct kedr_site *s,
 		if (s->flags & KEDR_SITE_ADDR32)
 			addr = (u32)addr;
 	}
+	if (s->bitreg != KEDR_REG_NONE)
+		addr += bit_string_offset(s, regs);
 	return addr + segment_base(s->seg);
 }
 
@@ -914,8 +944,8 @@ static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
 			       unsigned long func)
 {
 	struct kedr_site site = {
-		.pc = func, .kind = kind,
-		.base = KEDR_REG_NONE, .index = KEDR_REG_NONE,
+		.pc = func, .kind = kind, .base = KEDR_REG_NONE,
+		.index = KEDR_REG_NONE, .bitreg = KEDR_REG_NONE,
 	};
 
 	emit_site(e, &site);
@@ -943,10 +973,11 @@ static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
  *    back if the comparison fails"); likewise CMPXCHG8B/16B (8 and 16
  *    bytes);
  *  - string instructions: see record_string() in part 6.
- *  - BT, BTS, BTR, BTC with a register bit offset may touch a byte outside
- *    the operand that the ModRM byte names (the offset is signed and
- *    unbounded); the record names the operand as encoded, the decoder's
- *    view, which is exact for the immediate forms that compilers emit.
+ *  - BT, BTS, BTR, BTC with a register bit offset address a bit string:
+ *    the element they touch may lie far from the operand the ModRM byte
+ *    names (the offset is signed and unbounded), so the site keeps the
+ *    register and the run-time side adds the element's offset (see
+ *    bit_string_offset() in part 6).
  */
 
 /**
@@ -979,6 +1010,33 @@ static bool records_access(const struct kedr_insn *in)
 	}
 }
 
+/* BT, BTS, BTR, BTC m, r: 0F A3, AB, B3, BB /r (Intel SDM vol. 2, Table A-3) */
+#define KEDR_OP_BT_REG		0xA3
+#define KEDR_OP_BTS_REG		0xAB
+#define KEDR_OP_BTR_REG		0xB3
+#define KEDR_OP_BTC_REG		0xBB
+
+/**
+ * bit_offset_register() - the bit offset register of BT & co., if any
+ * @in: the instruction
+ *
+ * Return: ModRM.reg (extended by REX.R) for BT/BTS/BTR/BTC m, r;
+ * KEDR_REG_NONE for everything else (see bit_string_offset()).
+ */
+static s8 bit_offset_register(const struct kedr_insn *in)
+{
+	if (in->map != KEDR_MAP_0F || !in->has_mem)
+		return KEDR_REG_NONE;
+	switch (in->opcode) {
+	case KEDR_OP_BT_REG:
+	case KEDR_OP_BTS_REG:
+	case KEDR_OP_BTR_REG:
+	case KEDR_OP_BTC_REG:
+		return ((in->modrm >> 3) & 7) | (in->rex & KEDR_REX_R ? 8 : 0);
+	}
+	return KEDR_REG_NONE;
+}
+
 /**
  * emit_access_site() - record the memory access @in is about to make
  * @e:  the emitter
@@ -992,6 +1050,7 @@ static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
 		.pc = pc, .size = in->access_size,
 		.base = in->mem.base, .index = in->mem.index,
 		.scale = in->mem.scale, .disp = in->mem.disp,
+		.bitreg = bit_offset_register(in),
 	};
 
 	if (in->mem.seg == KEDR_SEG_FS || in->mem.seg == KEDR_SEG_GS)
