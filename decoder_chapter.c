@@ -99,7 +99,7 @@
 #define KEDR_REP_REPNE		3	/* F2 (on CMPS, SCAS; elsewhere acts as REP) */
 
 /* struct kedr_insn::flags */
-#define KEDR_F_EVEX_DISP8	0x01	/* EVEX disp8 is scaled by an N (disp8*N) not computed here */
+#define KEDR_F_EVEX_DISP8	0x01	/* EVEX disp8*N: N not applied to mem.disp */
 #define KEDR_F_BROADCAST	0x02	/* EVEX.b with memory: one element is read */
 
 #define KEDR_REG_NONE		(-1)

@@ -33,11 +33,11 @@
 
 /* Legacy prefixes, SDM vol. 2, section 2.1.1 "Instruction Prefixes". */
 #define KEDR_PFX_LOCK		0xF0
-#define KEDR_PFX_REPNE		0xF2	/* REPNE/REPNZ; mandatory prefix of SSE "sd" forms */
+#define KEDR_PFX_REPNE		0xF2	/* REPNE; mandatory prefix of "sd" forms */
 #define KEDR_PFX_REP		0xF3	/* REP/REPE/REPZ; mandatory prefix of "ss" forms */
-#define KEDR_PFX_OPSIZE		0x66	/* operand size 32 -> 16; mandatory prefix of "pd" */
+#define KEDR_PFX_OPSIZE		0x66	/* operand size 16; mandatory prefix of "pd" */
 #define KEDR_PFX_ADSIZE		0x67	/* address size 64 -> 32 */
-#define KEDR_PFX_ES		0x26	/* ES, CS, SS, DS overrides are ignored in 64-bit mode */
+#define KEDR_PFX_ES		0x26	/* ES, CS, SS, DS: ignored in 64-bit mode */
 #define KEDR_PFX_CS		0x2E
 #define KEDR_PFX_SS		0x36
 #define KEDR_PFX_DS		0x3E
@@ -64,7 +64,8 @@
 #define KEDR_EVEX		0x62	/* 62 RXBR'0mmm Wvvvv1pp zL'LbV'aaa */
 #define KEDR_XOP		0x8F	/* AMD XOP when ModRM.reg != 0; else POP Ev */
 
-/* Bits of the VEX/EVEX payload bytes (P0, P1, P2), SDM vol. 2, Figures 2-9, 2-10 */
+/* Bits of the VEX/EVEX payload bytes (P0, P1, P2):
+ * SDM vol. 2, Figure 2-9 (VEX), section 2.7.1 (EVEX) */
 #define KEDR_VEX_NOT_R		0x80	/* P0: ~R (also the 2-byte form's only byte) */
 #define KEDR_VEX_NOT_X		0x40	/* P0: ~X */
 #define KEDR_VEX_NOT_B		0x20	/* P0: ~B */
@@ -334,7 +335,7 @@ enum kedr_str_op {
  */
 #define __		KEDR_KIND(KEDR_K_INVALID, 0)
 #define PFX		KEDR_KIND(KEDR_K_PFXBYTE, 0)
-#define ___		KEDR_ENTRY(0, KEDR_IMM_NONE, 0, SZ_0, 0, 0)	/* 1 byte, no operand in memory */
+#define ___		KEDR_ENTRY(0, KEDR_IMM_NONE, 0, SZ_0, 0, 0)	/* just the opcode */
 #define I(imm)		KEDR_ENTRY(0, KEDR_IMM_##imm, 0, SZ_0, 0, 0)
 #define MN		KEDR_ENTRY(1, 0, KEDR_A_NONE, SZ_0, 0, 0)
 #define MNI(imm)	KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_NONE, SZ_0, 0, 0)
@@ -347,6 +348,8 @@ enum kedr_str_op {
 #define XCHG_		(MRW(V, XCHG) | KEDR_E_LOCKED)
 #define XCHGB		(MRW(B, XCHG) | KEDR_E_LOCKED)
 #define FL(imm, f)	KEDR_ENTRY(0, KEDR_IMM_##imm, 0, SZ_0, 0, KEDR_FLOW_##f)
+#define JCC8		FL(B, JCC)	/* Jcc rel8 */
+#define JCC32		FL(Z, JCC)	/* Jcc rel32 */
 #define MFL(acc, sz, c, f) KEDR_ENTRY(1, 0, KEDR_A_##acc, SZ_##sz, KEDR_CLASS_##c, KEDR_FLOW_##f)
 #define GRP(n)		(KEDR_KIND(KEDR_K_GROUP, n) | KEDR_E_MODRM)
 #define PFXT(n)		(KEDR_KIND(KEDR_K_PREFIX, n) | KEDR_E_MODRM)
@@ -406,16 +409,19 @@ static const u32 kedr_map_1byte[256] = {
 	___, ___, ___, ___, ___, ___, ___, ___, ___, ___, ___, ___, ___, ___, ___, ___,
 /* 6x: (PUSHA, POPA, BOUND=EVEX), MOVSXD Gv,Ed, FS:, GS:, 66, 67, PUSH Iz,
  *     IMUL Gv,Ev,Iz, PUSH Ib, IMUL Gv,Ev,Ib, INS, OUTS */
-	__,          __,          PFX,         MR(D, MOV),  PFX,      PFX,      PFX,  PFX,
-	I(Z),        MRI(V, ALU, Z), I(B),     MRI(V, ALU, B), STR(INS, B), STR(INS, Z),
-	STR(OUTS, B), STR(OUTS, Z),
+	__,           __,             PFX,          MR(D, MOV),
+	PFX,          PFX,            PFX,          PFX,
+	I(Z),         MRI(V, ALU, Z), I(B),         MRI(V, ALU, B),
+	STR(INS, B),  STR(INS, Z),    STR(OUTS, B), STR(OUTS, Z),
 /* 7x: Jcc rel8 */
-	FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC),
-	FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC), FL(B, JCC),
+	JCC8, JCC8, JCC8, JCC8, JCC8, JCC8, JCC8, JCC8,
+	JCC8, JCC8, JCC8, JCC8, JCC8, JCC8, JCC8, JCC8,
 /* 8x: group 1, (82 invalid), TEST, XCHG, MOV, MOV Ev,Sw, LEA (memory form only), MOV Sw,Ew,
  *     group 1A (POP Ev) */
-	GRP(G1_80),  GRP(G1_81),  __,          GRP(G1_83),  MR(B, ALU), MR(V, ALU), XCHGB, XCHG_,
-	MW(B, MOV),  MW(V, MOV),  MR(B, MOV),  MR(V, MOV),  MW(W, MOV), MO(MN),     MR(W, MOV), GRP(G1A_8F),
+	GRP(G1_80),   GRP(G1_81),     __,           GRP(G1_83),
+	MR(B, ALU),   MR(V, ALU),     XCHGB,        XCHG_,
+	MW(B, MOV),   MW(V, MOV),     MR(B, MOV),   MR(V, MOV),
+	MW(W, MOV),   MO(MN),         MR(W, MOV),   GRP(G1A_8F),
 /* 9x: NOP/XCHG rAX,r, CBW, CWD, (CALLF), FWAIT, PUSHF, POPF, SAHF, LAHF */
 	___, ___, ___, ___, ___, ___, ___, ___, ___, ___, __,  ___, ___, ___, ___, ___,
 /* Ax: MOV AL/rAX <-> moffs, MOVS, CMPS, TEST AL/rAX,imm, STOS, LODS, SCAS */
@@ -423,15 +429,18 @@ static const u32 kedr_map_1byte[256] = {
 	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_R, SZ_V, KEDR_CLASS_MOV, 0),
 	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_W, SZ_B, KEDR_CLASS_MOV, 0),
 	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_W, SZ_V, KEDR_CLASS_MOV, 0),
-	STR(MOVS, B), STR(MOVS, V), STR(CMPS, B), STR(CMPS, V),
-	I(B), I(Z), STR(STOS, B), STR(STOS, V), STR(LODS, B), STR(LODS, V), STR(SCAS, B), STR(SCAS, V),
+	STR(MOVS, B), STR(MOVS, V),   STR(CMPS, B), STR(CMPS, V),
+	I(B),         I(Z),           STR(STOS, B), STR(STOS, V),
+	STR(LODS, B), STR(LODS, V),   STR(SCAS, B), STR(SCAS, V),
 /* Bx: MOV r8, Ib; MOV r, Iv (the only 8-byte immediate: "movabs") */
 	I(B), I(B), I(B), I(B), I(B), I(B), I(B), I(B),
 	I(V), I(V), I(V), I(V), I(V), I(V), I(V), I(V),
 /* Cx: group 2 Ib, RET Iw, RET, (LES, LDS = VEX), group 11 (MOV Ev,Iz),
  *     ENTER, LEAVE, RETF Iw, RETF, INT3, INT Ib, (INTO), IRET */
-	GRP(G2_BI),  GRP(G2_VI),  FL(W, RET),  FL(NONE, RET), PFX,      PFX,      GRP(G11_C6), GRP(G11_C7),
-	I(WB),       ___,         FL(W, FAR),  FL(NONE, FAR), FL(NONE, INT3), FL(B, INT), __, FL(NONE, IRET),
+	GRP(G2_BI),   GRP(G2_VI),     FL(W, RET),   FL(NONE, RET),
+	PFX,          PFX,            GRP(G11_C6),  GRP(G11_C7),
+	I(WB),        ___,            FL(W, FAR),   FL(NONE, FAR),
+	FL(NONE, INT3), FL(B, INT),   __,           FL(NONE, IRET),
 /* Dx: group 2 by 1 and by CL, (AAM, AAD, SALC), XLAT, x87 escapes D8-DF */
 	GRP(G2_B),   GRP(G2_V),   GRP(G2_B),   GRP(G2_V),   __,       __,       __,   ___,
 	X87(0),      X87(1),      X87(2),      X87(3),      X87(4),   X87(5),   X87(6), X87(7),
@@ -440,8 +449,10 @@ static const u32 kedr_map_1byte[256] = {
 	FL(B, LOOP), FL(B, LOOP), FL(B, LOOP), FL(B, LOOP), I(B),     I(B),     I(B), I(B),
 	FL(Z, CALL), FL(Z, JMP),  __,          FL(B, JMP),  ___,      ___,      ___,  ___,
 /* Fx: LOCK, INT1, REPNE, REP, HLT, CMC, group 3, CLC..STD, group 4, group 5 */
-	PFX,         FL(NONE, INT), PFX,       PFX,         FL(NONE, INT), ___, GRP(G3_B), GRP(G3_V),
-	___,         ___,         ___,         ___,         ___,      ___,      GRP(G4), GRP(G5),
+	PFX,          FL(NONE, INT),  PFX,          PFX,
+	FL(NONE, INT), ___,           GRP(G3_B),    GRP(G3_V),
+	___,          ___,            ___,          ___,
+	___,          ___,            GRP(G4),      GRP(G5),
 };
 
 /* ---- The two-byte map 0F xx: SDM vol. 2, Table A-3 --------------------- */
@@ -455,18 +466,19 @@ enum {
 static const u32 kedr_map_0f[256] = {
 /* 0x: group 6, group 7, LAR, LSL, -, SYSCALL, CLTS, SYSRET,
  *     INVD, WBINVD (F3: WBNOINVD), -, UD2, -, PREFETCH group (0D), FEMMS, 3DNow! (ModRM + Ib) */
-	GRP(G6),     GRP(G7),     MR(W, OTHER), MR(W, OTHER), __,     FL(NONE, INT), ___, FL(NONE, SYSRET),
+	GRP(G6), GRP(G7), MR(W, OTHER), MR(W, OTHER), __, FL(NONE, INT), ___, FL(NONE, SYSRET),
 	___,         ___ | VALID(0x5), __,     FL(NONE, UD), __,          GRP(G_0D), ___, MNI(B),
 /* 1x: MOVUPS.., MOVLPS.., UNPCKLPS/PD, UNPCKHPS/PD, MOVHPS.., PREFETCHh group 16,
  *     NOP Ev (hint NOPs, ENDBR64) */
-	PFXT(P_10),  PFXT(P_11),  PFXT(P_12),  PFXT(P_13),  N6(SR(X)), N6(SR(X)), PFXT(P_16), PFXT(P_17),
+	PFXT(P_10),  PFXT(P_11),  PFXT(P_12),  PFXT(P_13),
+	N6(SR(X)),   N6(SR(X)),   PFXT(P_16),  PFXT(P_17),
 	GRP(G16),    MN,          MN,          MN,          MN,       MN,       MN,   MN,
 /* 2x: MOV from/to CR, DR (register only, whatever mod says), MOVAPS/PD,
  *     CVTPI2PS.., MOVNTPS/PD, CVTTPS2PI.., CVTPS2PI.., UCOMISS/SD, COMISS/SD */
 	CRDR,        CRDR,        CRDR,        CRDR,        __,       __,       __,   __,
-	N6(SR(X)),   N6(SW(X)),   PFXT(P_2A),  MO(SW(X)),   SR(HS),   SR(HS),   N6(SR(UC)), N6(SR(UC)),
+	N6(SR(X)), N6(SW(X)), PFXT(P_2A), MO(SW(X)), SR(HS), SR(HS), N6(SR(UC)), N6(SR(UC)),
 /* 3x: WRMSR, RDTSC, RDMSR, RDPMC, SYSENTER, SYSEXIT, -, GETSEC, 0F38, -, 0F3A */
-	___,         ___,         ___,         ___,         FL(NONE, INT), FL(NONE, SYSRET), __, ___,
+	___, ___, ___, ___, FL(NONE, INT), FL(NONE, SYSRET), __, ___,
 	PFX,         __,          PFX,         __,          __,       __,       __,   __,
 /* 4x: CMOVcc Gv,Ev: reads its source whatever the condition */
 	MR(V, CMOVCC), MR(V, CMOVCC), MR(V, CMOVCC), MR(V, CMOVCC),
@@ -480,15 +492,19 @@ static const u32 kedr_map_0f[256] = {
 	SR(PS),      SR(PS),      SR(HS),      SR(X) | VALID(0x7), SR(PS), SR(PS), SR(PS), SR(PS),
 /* 6x: PUNPCKL.., PACK.., PCMPGT.., PUNPCKH.., PUNPCKLQDQ/HQDQ (66), MOVD/Q Ey,
  *     MOVQ/MOVDQA/MOVDQU */
-	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
-	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  O66(SR(X)), O66(SR(X)), N6(SR(Y)), PFXT(P_6F),
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)),
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), O66(SR(X)), O66(SR(X)), N6(SR(Y)),
+	PFXT(P_6F),
 /* 7x: PSHUF.. Ib, groups 12-14 (register only, Ib), PCMPEQB/W/D, EMMS (VEX: VZEROUPPER,
  *     no ModRM), VMREAD/EXTRQ/INSERTQ, VMWRITE/.., -, -, HADDPD/PS, HSUBPD/PS, MOVD/Q, MOVQ/.. */
-	PFXT(P_70),  N6(RO(MNI(B))), N6(RO(MNI(B))), N6(RO(MNI(B))), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), ON(___),
-	PFXT(P_78),  PFXT(P_79),  __,          __,          SR(X) | VALID(0xa), SR(X) | VALID(0xa), PFXT(P_7E), PFXT(P_7F),
+	PFXT(P_70), N6(RO(MNI(B))), N6(RO(MNI(B))), N6(RO(MNI(B))), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)), ON(___),
+	PFXT(P_78), PFXT(P_79), __, __, SR(X) | VALID(0xa), SR(X) | VALID(0xa), PFXT(P_7E),
+	PFXT(P_7F),
 /* 8x: Jcc rel32 */
-	FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC),
-	FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC), FL(Z, JCC),
+	JCC32, JCC32, JCC32, JCC32, JCC32, JCC32, JCC32, JCC32,
+	JCC32, JCC32, JCC32, JCC32, JCC32, JCC32, JCC32, JCC32,
 /* 9x: SETcc Eb: writes one byte */
 	MW(B, SETCC), MW(B, SETCC), MW(B, SETCC), MW(B, SETCC),
 	MW(B, SETCC), MW(B, SETCC), MW(B, SETCC), MW(B, SETCC),
@@ -497,25 +513,35 @@ static const u32 kedr_map_0f[256] = {
 /* Ax: PUSH FS, POP FS, CPUID, BT Ev,Gv, SHLD Ib, SHLD CL, VIA PadLock (A6: MONTMUL, XSHA1,
  *     XSHA256; A7: XSTORE, XCRYPTECB..: register ModRM, implicit [rsi]/[rdi] not reported),
  *     PUSH GS, POP GS, RSM, BTS, SHRD Ib, SHRD CL, group 15, IMUL Gv,Ev */
-	___,         ___,         ___,         MR(V, BITOP), MRWI(V, SHIFT, B), MRW(V, SHIFT), RO(MN), RO(MN),
-	___,         ___,         ___,         MRW(V, BITOP), MRWI(V, SHIFT, B), MRW(V, SHIFT), GRP(G15), MR(V, ALU),
+	___, ___, ___, MR(V, BITOP), MRWI(V, SHIFT, B), MRW(V, SHIFT), RO(MN), RO(MN),
+	___, ___, ___, MRW(V, BITOP), MRWI(V, SHIFT, B), MRW(V, SHIFT), GRP(G15), MR(V, ALU),
 /* Bx: CMPXCHG, LSS, BTR, LFS, LGS, MOVZX, POPCNT(F3)/JMPE, UD1, group 8, BTC,
  *     BSF/TZCNT, BSR/LZCNT, MOVSX */
-	MRW(B, CMPXCHG), MRW(V, CMPXCHG), MO(OR_(MP)), MRW(V, BITOP), MO(OR_(MP)), MO(OR_(MP)), MR(B, MOV), MR(W, MOV),
+	MRW(B, CMPXCHG), MRW(V, CMPXCHG), MO(OR_(MP)), MRW(V, BITOP), MO(OR_(MP)), MO(OR_(MP)),
+	MR(B, MOV), MR(W, MOV),
 	PFXT(P_B8),  MFL(NONE, 0, NONE, UD), GRP(G8), MRW(V, BITOP), MR(V, BITOP) | VALID(0x7),
 	MR(V, BITOP) | VALID(0x7), MR(B, MOV), MR(W, MOV),
 /* Cx: XADD, CMPPS.. Ib, MOVNTI, PINSRW Ib, PEXTRW Ib (reg), SHUFPS/PD Ib, group 9, BSWAP r */
-	MRW(B, XADD), MRW(V, XADD), SRI(PS),   ON(MO(MW(Y, SIMD))), N6(SRI(W)), N6(RO(MNI(B))), N6(SRI(X)), GRP(G9),
+	MRW(B, XADD), MRW(V, XADD), SRI(PS), ON(MO(MW(Y, SIMD))), N6(SRI(W)), N6(RO(MNI(B))),
+	N6(SRI(X)), GRP(G9),
 	___,         ___,         ___,         ___,         ___,      ___,      ___,  ___,
-/* Dx: ADDSUBPD/PS, PSRL.., PADDQ, PMULLW, MOVQ (66: store), PMOVMSKB (reg), PSUBUS.., PMINUB, PAND, .. */
-	SR(X) | VALID(0xa), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), PFXT(P_D6), RO(MN),
-	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
-/* Ex: PAVGB, PSRA.., PMULHUW, CVTTPD2DQ/CVTDQ2PD/CVTPD2DQ, MOVNTQ/MOVNTDQ (store), PSUBS.., POR, PXOR */
-	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), SR(X) | VALID(0xe), PFXT(P_E7),
-	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+/* Dx: ADDSUBPD/PS, PSRL.., PADDQ, PMULLW, MOVQ (66: store), PMOVMSKB (reg),
+ *     PSUBUS.., PMINUB, PAND, .. */
+	SR(X) | VALID(0xa), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), PFXT(P_D6),
+	RO(MN),
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)),
+/* Ex: PAVGB, PSRA.., PMULHUW, CVTTPD2DQ/CVTDQ2PD/CVTPD2DQ, MOVNTQ/MOVNTDQ (store),
+ *     PSUBS.., POR, PXOR */
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), SR(X) | VALID(0xe),
+	PFXT(P_E7),
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)),
 /* Fx: LDDQU (F2), PSLL.., PMULUDQ, PMADDWD, PSADBW, MASKMOVQ/DQU (reg), PSUB.., PADD.., UD0 */
-	MO(SR(X)) | VALID(0x8), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(RO(MN)),
-	N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)),  N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), MFL(NONE, 0, NONE, UD),
+	MO(SR(X)) | VALID(0x8), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)), N6(RO(MN)),
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	MFL(NONE, 0, NONE, UD),
 };
 
 /* ---- The three-byte map 0F 38 xx: SDM vol. 2, Table A-4 ---------------- */
@@ -528,7 +554,8 @@ static const u32 kedr_map_0f[256] = {
 static const u32 kedr_map_0f38[256] = {
 /* 0x: PSHUFB, PHADDW, PHADDD, PHADDSW, PMADDUBSW, PHSUBW, PHSUBD, PHSUBSW,
  *     PSIGNB, PSIGNW, PSIGND, PMULHRSW; (0C-0F VEX only) */
-	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)),
+	N6(SR(MX)),
 	N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), N6(SR(MX)), __,     __,     __,     __,
 /* 1x: PBLENDVB, -, -, -, BLENDVPS, BLENDVPD, -, PTEST, -, -, -, -, PABSB, PABSW, PABSD, - */
 	O66(SR(X)), __,     __,     __,     O66(SR(X)), O66(SR(X)), __,     O66(SR(X)),
@@ -537,8 +564,10 @@ static const u32 kedr_map_0f38[256] = {
 	O66(SR(VH)), O66(SR(VQ)), O66(SR(VE)), O66(SR(VH)), O66(SR(VQ)), O66(SR(VH)), __, __,
 	O66(SR(X)), O66(SR(X)), O66(MO(SR(X))), O66(SR(X)), __,     __,     __,     __,
 /* 3x: PMOVZX.., -, PCMPGTQ, PMINSB, PMINSD, PMINUW, PMINUD, PMAXSB, PMAXSD, PMAXUW, PMAXUD */
-	O66(SR(VH)), O66(SR(VQ)), O66(SR(VE)), O66(SR(VH)), O66(SR(VQ)), O66(SR(VH)), __, O66(SR(X)),
-	O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)),
+	O66(SR(VH)), O66(SR(VQ)), O66(SR(VE)), O66(SR(VH)), O66(SR(VQ)), O66(SR(VH)), __,
+	O66(SR(X)),
+	O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)), O66(SR(X)),
+	O66(SR(X)),
 /* 4x: PMULLD, PHMINPOSUW */
 	O66(SR(X)), O66(SR(X)), __, __, __, __, __, __, __, __, __, __, __, __, __, __,
 /* 5x-7x: VEX/EVEX only */
@@ -573,7 +602,8 @@ static const u32 kedr_map_0f38[256] = {
 static const u32 kedr_map_0f3a[256] = {
 /* 0x: (VEX only), ROUNDPS, PD, SS, SD, BLENDPS, PD, PBLENDW, PALIGNR */
 	__, __, __, __, __, __, __, __,
-	O66(SRI(X)), O66(SRI(X)), O66(SRI(D)), O66(SRI(Q)), O66(SRI(X)), O66(SRI(X)), O66(SRI(X)), N6(SRI(MX)),
+	O66(SRI(X)), O66(SRI(X)), O66(SRI(D)), O66(SRI(Q)), O66(SRI(X)), O66(SRI(X)), O66(SRI(X)),
+	N6(SRI(MX)),
 /* 1x: PEXTRB, PEXTRW, PEXTRD/Q, EXTRACTPS: store to memory */
 	__, __, __, __, O66(SWI(B)), O66(SWI(W)), O66(SWI(Y)), O66(SWI(D)),
 	__, __, __, __, __, __, __, __,
@@ -606,7 +636,7 @@ static const u32 kedr_map_0f3a[256] = {
  * the immediate kind lives in the group entry, not in the opcode entry. */
 #define ALU8I		MRWI(B, ALU, B)
 static const u32 kedr_groups[G_COUNT][8] = {
-/*		/0 ADD        /1 OR       /2 ADC      /3 SBB      /4 AND      /5 SUB      /6 XOR      /7 CMP */
+/*	group 1: /0 ADD  /1 OR  /2 ADC  /3 SBB  /4 AND  /5 SUB  /6 XOR  /7 CMP */
 	[G1_80] = { ALU8I, ALU8I, ALU8I, ALU8I, ALU8I, ALU8I, ALU8I, MRI(B, CMP, B) },
 	[G1_81] = { MRWI(V, ALU, Z), MRWI(V, ALU, Z), MRWI(V, ALU, Z), MRWI(V, ALU, Z),
 		    MRWI(V, ALU, Z), MRWI(V, ALU, Z), MRWI(V, ALU, Z), MRI(V, CMP, Z) },
@@ -619,9 +649,11 @@ static const u32 kedr_groups[G_COUNT][8] = {
 		    MRW(B, SHIFT), MRW(B, SHIFT), MRW(B, SHIFT), MRW(B, SHIFT) },
 	[G2_V]	= { MRW(V, SHIFT), MRW(V, SHIFT), MRW(V, SHIFT), MRW(V, SHIFT),
 		    MRW(V, SHIFT), MRW(V, SHIFT), MRW(V, SHIFT), MRW(V, SHIFT) },
-	[G2_BI]	= { MRWI(B, SHIFT, B), MRWI(B, SHIFT, B), MRWI(B, SHIFT, B), MRWI(B, SHIFT, B),
+	[G2_BI]	= { MRWI(B, SHIFT, B), MRWI(B, SHIFT, B),
+		    MRWI(B, SHIFT, B), MRWI(B, SHIFT, B),
 		    MRWI(B, SHIFT, B), MRWI(B, SHIFT, B), MRWI(B, SHIFT, B), MRWI(B, SHIFT, B) },
-	[G2_VI]	= { MRWI(V, SHIFT, B), MRWI(V, SHIFT, B), MRWI(V, SHIFT, B), MRWI(V, SHIFT, B),
+	[G2_VI]	= { MRWI(V, SHIFT, B), MRWI(V, SHIFT, B),
+		    MRWI(V, SHIFT, B), MRWI(V, SHIFT, B),
 		    MRWI(V, SHIFT, B), MRWI(V, SHIFT, B), MRWI(V, SHIFT, B), MRWI(V, SHIFT, B) },
 /*		/0 TEST Ib  /1 (TEST alias)  /2 NOT  /3 NEG  /4 MUL  /5 IMUL  /6 DIV  /7 IDIV */
 	[G3_B]	= { MRI(B, ALU, B), MRI(B, ALU, B), MRW(B, ALU), MRW(B, ALU),
@@ -668,25 +700,28 @@ _Static_assert(P_COUNT <= 32, "too many prefix tables for KEDR_E_SUB");
 
 static const u32 kedr_pfx_tables[P_COUNT][4] = {
 /*		none              66                F3                F2 */
-	[P_10] = { SR(X),          SR(X),            SR(D),            SR(Q) },	/* MOVUPS/UPD/SS/SD load */
-	[P_11] = { SW(X),          SW(X),            SW(D),            SW(Q) },	/* .. store */
-	[P_12] = { SR(Q),          MO(SR(Q)),            SR(X),            SR(Q) },	/* MOVLPS, MOVLPD, MOVSLDUP, MOVDDUP */
-	[P_13] = { MO(SW(Q)),      MO(SW(Q)),            __,               __ },	/* MOVLPS, MOVLPD store */
-	[P_16] = { SR(Q),          MO(SR(Q)),            SR(X),            __ },	/* MOVHPS, MOVHPD, MOVSHDUP */
-	[P_17] = { MO(SW(Q)),      MO(SW(Q)),            __,               __ },	/* MOVHPS, MOVHPD store */
-	[P_2A] = { SR(Q),          SR(Q),            SR(Y),            SR(Y) },	/* CVTPI2PS/PD, CVTSI2SS/SD */
-	[P_6F] = { SR(Q),          SR(X),            SR(X),            __ },	/* MOVQ, MOVDQA, MOVDQU */
-	[P_70] = { SRI(Q),         SRI(X),           SRI(X),           SRI(X) },	/* PSHUFW, PSHUFD, PSHUFHW, PSHUFLW */
-	[P_7E] = { SW(Y),          SW(Y),            SR(Q),            __ },	/* MOVD/Q Ey store; F3: MOVQ xmm, m64 load */
-	[P_7F] = { SW(Q),          SW(X),            SW(X),            __ },	/* MOVQ, MOVDQA, MOVDQU store */
-	[P_B8] = { __,             __,               MR(V, BITOP),     __ },	/* (JMPE), POPCNT */
-	[P_D6] = { __,             SW(Q),            RO(MN),           RO(MN) },	/* MOVQ store; MOVQ2DQ, MOVDQ2Q */
-	[P_E7] = { MO(SW(Q)),      MO(SW(X)),            __,               __ },	/* MOVNTQ, MOVNTDQ */
-	[P_38F0] = { MO(MR(V, MOV)), MO(MR(V, MOV)),       __,               MR(B, OTHER) },	/* MOVBE Gv,Mv; CRC32 Gd,Eb */
-	[P_38F1] = { MO(MW(V, MOV)), MO(MW(V, MOV)),       __,               MR(V, OTHER) },	/* MOVBE Mv,Gv; CRC32 Gd,Ev */
+	[P_10] = { SR(X), SR(X), SR(D), SR(Q) }, /* MOVUPS/UPD/SS/SD load */
+	[P_11] = { SW(X),          SW(X),            SW(D),            SW(Q) },	/* store */
+	[P_12] = { SR(Q), MO(SR(Q)), SR(X), SR(Q) }, /* MOVLPS, MOVLPD, MOVSLDUP, MOVDDUP */
+	[P_13] = { MO(SW(Q)), MO(SW(Q)), __, __ }, /* MOVLPS, MOVLPD store */
+	[P_16] = { SR(Q), MO(SR(Q)), SR(X), __ }, /* MOVHPS, MOVHPD, MOVSHDUP */
+	[P_17] = { MO(SW(Q)), MO(SW(Q)), __, __ }, /* MOVHPS, MOVHPD store */
+	[P_2A] = { SR(Q), SR(Q), SR(Y), SR(Y) }, /* CVTPI2PS/PD, CVTSI2SS/SD */
+	[P_6F] = { SR(Q), SR(X), SR(X), __ }, /* MOVQ, MOVDQA, MOVDQU */
+	[P_70] = { SRI(Q), SRI(X), SRI(X), SRI(X) }, /* PSHUFW, PSHUFD, PSHUFHW, PSHUFLW */
+	[P_7E] = { SW(Y), SW(Y), SR(Q), __ }, /* MOVD/Q Ey store; F3: MOVQ xmm, m64 load */
+	[P_7F] = { SW(Q), SW(X), SW(X), __ }, /* MOVQ, MOVDQA, MOVDQU store */
+	[P_B8] = { __,             __,               MR(V, BITOP),     __ },	/* POPCNT */
+	[P_D6] = { __, SW(Q), RO(MN), RO(MN) }, /* MOVQ store; MOVQ2DQ, MOVDQ2Q */
+	[P_E7] = { MO(SW(Q)), MO(SW(X)), __, __ }, /* MOVNTQ, MOVNTDQ */
+	[P_38F0] = { MO(MR(V, MOV)), MO(MR(V, MOV)), __, MR(B, OTHER) }, /* MOVBE Gv, Mv; CRC32 Gd,
+	Eb */
+	[P_38F1] = { MO(MW(V, MOV)), MO(MW(V, MOV)), __, MR(V, OTHER) }, /* MOVBE Mv, Gv; CRC32 Gd,
+	Ev */
 	[P_38F6] = { __,           MR(Y, OTHER),     MR(Y, OTHER),     __ },	/* ADCX, ADOX */
-	[P_78]	= { MW(Q, OTHER),  RO(MNI(BB)),      __,               RO(MNI(BB)) },	/* VMREAD Ey,Gy; EXTRQ; INSERTQ */
-	[P_79]	= { MR(Q, OTHER),  RO(MN),           __,               RO(MN) },	/* VMWRITE Gy,Ey; EXTRQ; INSERTQ */
+	[P_78]	= { MW(Q, OTHER), RO(MNI(BB)), __, RO(MNI(BB)) }, /* VMREAD Ey,
+	Gy; EXTRQ; INSERTQ */
+	[P_79]	= { MR(Q, OTHER), RO(MN), __, RO(MN) }, /* VMWRITE Gy, Ey; EXTRQ; INSERTQ */
 };
 
 /* ---- x87 (D8-DF) memory forms: [opcode - D8][ModRM.reg] ---------------- */
@@ -804,6 +839,8 @@ static const u8 kedr_str_access[8][2] = {
 #undef XCHG_
 #undef XCHGB
 #undef FL
+#undef JCC8
+#undef JCC32
 #undef MFL
 #undef GRP
 #undef PFXT
