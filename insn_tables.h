@@ -195,65 +195,65 @@ enum kedr_imm_kind {
 #define KEDR_SZ_RULE_VE		0x8a
 
 enum kedr_size_code {
-	SZ_0 = 0,	/* no access, or a size the decoder does not know (XSAVE) */
-	SZ_B,		/* byte forms (Eb, Mb) */
-	SZ_W,		/* Ew, Mw */
-	SZ_D,		/* Md */
-	SZ_Q,		/* Mq */
-	SZ_T,		/* m80: x87 extended real, SGDT/SIDT descriptor */
-	SZ_O,		/* m128 */
-	SZ_V,		/* Ev: operand size */
-	SZ_Y,		/* Ey */
-	SZ_D64,		/* push/pop/call/jmp Ev */
-	SZ_Z,		/* INS/OUTS elements */
-	SZ_MP,		/* Mp far pointer */
-	SZ_DQ,		/* CMPXCHG8B/16B */
-	SZ_X,		/* Vx,Wx: full vector */
-	SZ_PS,		/* ps/pd/ss/sd: VL, VL, 4, 8 */
-	SZ_MX,		/* MMX or SSE: 8, VL, VL, VL */
-	SZ_HS,		/* CVTPS2PD/CVTPD2PS/CVTSS2SD/CVTSD2SS: VH, VL, 4, 8 */
-	SZ_UC,		/* (U)COMISS/SD: 4, 8 */
-	SZ_CVI,		/* CVTPI2PS/PD, CVTSI2SS/SD: 8, 8, Y, Y */
-	SZ_MQ,		/* MMX m64 or xmm: 8, VH/16 (MOVQ, MOVDDUP) */
-	SZ_VH,		/* half vector */
-	SZ_VQ,		/* quarter vector */
-	SZ_VE,		/* eighth of a vector */
-	SZ_512,		/* FXSAVE/FXRSTOR area */
-	SZ_ENV,		/* x87 FNSTENV/FLDENV, 64-bit form: 28 bytes */
-	SZ_FSAVE,	/* x87 FNSAVE/FRSTOR: 108 bytes */
-	SZ_COUNT
+	KEDR_SZ_0 = 0,	/* no access, or a size the decoder does not know (XSAVE) */
+	KEDR_SZ_B,		/* byte forms (Eb, Mb) */
+	KEDR_SZ_W,		/* Ew, Mw */
+	KEDR_SZ_D,		/* Md */
+	KEDR_SZ_Q,		/* Mq */
+	KEDR_SZ_T,		/* m80: x87 extended real, SGDT/SIDT descriptor */
+	KEDR_SZ_O,		/* m128 */
+	KEDR_SZ_V,		/* Ev: operand size */
+	KEDR_SZ_Y,		/* Ey */
+	KEDR_SZ_D64,		/* push/pop/call/jmp Ev */
+	KEDR_SZ_Z,		/* INS/OUTS elements */
+	KEDR_SZ_MP,		/* Mp far pointer */
+	KEDR_SZ_DQ,		/* CMPXCHG8B/16B */
+	KEDR_SZ_X,		/* Vx,Wx: full vector */
+	KEDR_SZ_PS,		/* ps/pd/ss/sd: VL, VL, 4, 8 */
+	KEDR_SZ_MX,		/* MMX or SSE: 8, VL, VL, VL */
+	KEDR_SZ_HS,		/* CVTPS2PD/CVTPD2PS/CVTSS2SD/CVTSD2SS: VH, VL, 4, 8 */
+	KEDR_SZ_UC,		/* (U)COMISS/SD: 4, 8 */
+	KEDR_SZ_CVI,		/* CVTPI2PS/PD, CVTSI2SS/SD: 8, 8, Y, Y */
+	KEDR_SZ_MQ,		/* MMX m64 or xmm: 8, VH/16 (MOVQ, MOVDDUP) */
+	KEDR_SZ_VH,		/* half vector */
+	KEDR_SZ_VQ,		/* quarter vector */
+	KEDR_SZ_VE,		/* eighth of a vector */
+	KEDR_SZ_512,		/* FXSAVE/FXRSTOR area */
+	KEDR_SZ_ENV,		/* x87 FNSTENV/FLDENV, 64-bit form: 28 bytes */
+	KEDR_SZ_FSAVE,	/* x87 FNSAVE/FRSTOR: 108 bytes */
+	KEDR_SZ_COUNT
 };
 
 /* [code][none, 66, F3, F2] (SDM vol. 2, Appendix A.2.2 operand types) */
-static const u8 kedr_size_codes[SZ_COUNT][4] = {
-	[SZ_0]	= { 0, 0, 0, 0 },
-	[SZ_B]	= { 1, 1, 1, 1 },
-	[SZ_W]	= { 2, 2, 2, 2 },
-	[SZ_D]	= { 4, 4, 4, 4 },
-	[SZ_Q]	= { 8, 8, 8, 8 },
-	[SZ_T]	= { 10, 10, 10, 10 },
-	[SZ_O]	= { 16, 16, 16, 16 },
+static const u8 kedr_size_codes[KEDR_SZ_COUNT][4] = {
+	[KEDR_SZ_0]	= { 0, 0, 0, 0 },
+	[KEDR_SZ_B]	= { 1, 1, 1, 1 },
+	[KEDR_SZ_W]	= { 2, 2, 2, 2 },
+	[KEDR_SZ_D]	= { 4, 4, 4, 4 },
+	[KEDR_SZ_Q]	= { 8, 8, 8, 8 },
+	[KEDR_SZ_T]	= { 10, 10, 10, 10 },
+	[KEDR_SZ_O]	= { 16, 16, 16, 16 },
 #define R(x) KEDR_SZ_RULE_##x
-	[SZ_V]	= { R(V), R(V), R(V), R(V) },
-	[SZ_Y]	= { R(Y), R(Y), R(Y), R(Y) },
-	[SZ_D64] = { R(D64), R(D64), R(D64), R(D64) },
-	[SZ_Z]	= { R(Z), R(Z), R(Z), R(Z) },
-	[SZ_MP]	= { R(MP), R(MP), R(MP), R(MP) },
-	[SZ_DQ]	= { R(DQ), R(DQ), R(DQ), R(DQ) },
-	[SZ_X]	= { R(VL), R(VL), R(VL), R(VL) },
-	[SZ_PS]	= { R(VL), R(VL), 4, 8 },
-	[SZ_MX]	= { 8, R(VL), R(VL), R(VL) },
-	[SZ_HS]	= { R(VH), R(VL), 4, 8 },
-	[SZ_UC]	= { 4, 8, 4, 8 },
-	[SZ_CVI] = { 8, 8, R(Y), R(Y) },
-	[SZ_MQ]	= { 8, R(VH), R(VH), R(VH) },
-	[SZ_VH]	= { R(VH), R(VH), R(VH), R(VH) },
-	[SZ_VQ]	= { R(VQ), R(VQ), R(VQ), R(VQ) },
-	[SZ_VE]	= { R(VE), R(VE), R(VE), R(VE) },
+	[KEDR_SZ_V]	= { R(V), R(V), R(V), R(V) },
+	[KEDR_SZ_Y]	= { R(Y), R(Y), R(Y), R(Y) },
+	[KEDR_SZ_D64] = { R(D64), R(D64), R(D64), R(D64) },
+	[KEDR_SZ_Z]	= { R(Z), R(Z), R(Z), R(Z) },
+	[KEDR_SZ_MP]	= { R(MP), R(MP), R(MP), R(MP) },
+	[KEDR_SZ_DQ]	= { R(DQ), R(DQ), R(DQ), R(DQ) },
+	[KEDR_SZ_X]	= { R(VL), R(VL), R(VL), R(VL) },
+	[KEDR_SZ_PS]	= { R(VL), R(VL), 4, 8 },
+	[KEDR_SZ_MX]	= { 8, R(VL), R(VL), R(VL) },
+	[KEDR_SZ_HS]	= { R(VH), R(VL), 4, 8 },
+	[KEDR_SZ_UC]	= { 4, 8, 4, 8 },
+	[KEDR_SZ_CVI] = { 8, 8, R(Y), R(Y) },
+	[KEDR_SZ_MQ]	= { 8, R(VH), R(VH), R(VH) },
+	[KEDR_SZ_VH]	= { R(VH), R(VH), R(VH), R(VH) },
+	[KEDR_SZ_VQ]	= { R(VQ), R(VQ), R(VQ), R(VQ) },
+	[KEDR_SZ_VE]	= { R(VE), R(VE), R(VE), R(VE) },
 #undef R
-	[SZ_512] = { 0, 0, 0, 0 },	/* filled below by the rule-free path */
-	[SZ_ENV] = { 28, 28, 28, 28 },
-	[SZ_FSAVE] = { 108, 108, 108, 108 },
+	[KEDR_SZ_512] = { 0, 0, 0, 0 },	/* filled below by the rule-free path */
+	[KEDR_SZ_ENV] = { 28, 28, 28, 28 },
+	[KEDR_SZ_FSAVE] = { 108, 108, 108, 108 },
 };
 
 /* FXSAVE/FXRSTOR touch 512 bytes: more than a u8 can hold, so the
@@ -335,27 +335,27 @@ enum kedr_str_op {
  */
 #define __		KEDR_KIND(KEDR_K_INVALID, 0)
 #define PFX		KEDR_KIND(KEDR_K_PFXBYTE, 0)
-#define ___		KEDR_ENTRY(0, KEDR_IMM_NONE, 0, SZ_0, 0, 0)	/* just the opcode */
-#define I(imm)		KEDR_ENTRY(0, KEDR_IMM_##imm, 0, SZ_0, 0, 0)
-#define MN		KEDR_ENTRY(1, 0, KEDR_A_NONE, SZ_0, 0, 0)
-#define MNI(imm)	KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_NONE, SZ_0, 0, 0)
-#define MR(sz, c)	KEDR_ENTRY(1, 0, KEDR_A_R, SZ_##sz, KEDR_CLASS_##c, 0)
-#define MW(sz, c)	KEDR_ENTRY(1, 0, KEDR_A_W, SZ_##sz, KEDR_CLASS_##c, 0)
-#define MRW(sz, c)	KEDR_ENTRY(1, 0, KEDR_A_RW, SZ_##sz, KEDR_CLASS_##c, 0)
-#define MRI(sz, c, imm)	KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_R, SZ_##sz, KEDR_CLASS_##c, 0)
-#define MWI(sz, c, imm)	KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_W, SZ_##sz, KEDR_CLASS_##c, 0)
-#define MRWI(sz, c, imm) KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_RW, SZ_##sz, KEDR_CLASS_##c, 0)
+#define ___		KEDR_ENTRY(0, KEDR_IMM_NONE, 0, KEDR_SZ_0, 0, 0)	/* just the opcode */
+#define I(imm)		KEDR_ENTRY(0, KEDR_IMM_##imm, 0, KEDR_SZ_0, 0, 0)
+#define MN		KEDR_ENTRY(1, 0, KEDR_A_NONE, KEDR_SZ_0, 0, 0)
+#define MNI(imm)	KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_NONE, KEDR_SZ_0, 0, 0)
+#define MR(sz, c)	KEDR_ENTRY(1, 0, KEDR_A_R, KEDR_SZ_##sz, KEDR_CLASS_##c, 0)
+#define MW(sz, c)	KEDR_ENTRY(1, 0, KEDR_A_W, KEDR_SZ_##sz, KEDR_CLASS_##c, 0)
+#define MRW(sz, c)	KEDR_ENTRY(1, 0, KEDR_A_RW, KEDR_SZ_##sz, KEDR_CLASS_##c, 0)
+#define MRI(sz, c, imm)	KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_R, KEDR_SZ_##sz, KEDR_CLASS_##c, 0)
+#define MWI(sz, c, imm)	KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_W, KEDR_SZ_##sz, KEDR_CLASS_##c, 0)
+#define MRWI(sz, c, imm) KEDR_ENTRY(1, KEDR_IMM_##imm, KEDR_A_RW, KEDR_SZ_##sz, KEDR_CLASS_##c, 0)
 #define XCHG_		(MRW(V, XCHG) | KEDR_E_LOCKED)
 #define XCHGB		(MRW(B, XCHG) | KEDR_E_LOCKED)
-#define FL(imm, f)	KEDR_ENTRY(0, KEDR_IMM_##imm, 0, SZ_0, 0, KEDR_FLOW_##f)
+#define FL(imm, f)	KEDR_ENTRY(0, KEDR_IMM_##imm, 0, KEDR_SZ_0, 0, KEDR_FLOW_##f)
 #define JCC8		FL(B, JCC)	/* Jcc rel8 */
 #define JCC32		FL(Z, JCC)	/* Jcc rel32 */
-#define MFL(acc, sz, c, f) KEDR_ENTRY(1, 0, KEDR_A_##acc, SZ_##sz, KEDR_CLASS_##c, KEDR_FLOW_##f)
+#define MFL(acc, sz, c, f) KEDR_ENTRY(1, 0, KEDR_A_##acc, KEDR_SZ_##sz, KEDR_CLASS_##c, KEDR_FLOW_##f)
 #define GRP(n)		(KEDR_KIND(KEDR_K_GROUP, n) | KEDR_E_MODRM)
 #define PFXT(n)		(KEDR_KIND(KEDR_K_PREFIX, n) | KEDR_E_MODRM)
 #define X87(n)		(KEDR_KIND(KEDR_K_X87, n) | KEDR_E_MODRM)
 #define STR(op, sz)	(KEDR_KIND(KEDR_K_STRING, 0) | \
-			 KEDR_ENTRY(0, 0, 0, SZ_##sz, KEDR_CLASS_STRING, KEDR_STR_##op))
+			 KEDR_ENTRY(0, 0, 0, KEDR_SZ_##sz, KEDR_CLASS_STRING, KEDR_STR_##op))
 /* validity: N6(e) "no prefix or 66", O66(e) "66 only", ON(e) "no prefix only",
  * MO(e) memory form only, RO(e) register form only, CRDR MOV CR/DR */
 #define VALID(m)	((u32)(m) << KEDR_E_VALID_SHIFT)
@@ -425,10 +425,10 @@ static const u32 kedr_map_1byte[256] = {
 /* 9x: NOP/XCHG rAX,r, CBW, CWD, (CALLF), FWAIT, PUSHF, POPF, SAHF, LAHF */
 	___, ___, ___, ___, ___, ___, ___, ___, ___, ___, __,  ___, ___, ___, ___, ___,
 /* Ax: MOV AL/rAX <-> moffs, MOVS, CMPS, TEST AL/rAX,imm, STOS, LODS, SCAS */
-	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_R, SZ_B, KEDR_CLASS_MOV, 0),
-	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_R, SZ_V, KEDR_CLASS_MOV, 0),
-	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_W, SZ_B, KEDR_CLASS_MOV, 0),
-	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_W, SZ_V, KEDR_CLASS_MOV, 0),
+	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_R, KEDR_SZ_B, KEDR_CLASS_MOV, 0),
+	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_R, KEDR_SZ_V, KEDR_CLASS_MOV, 0),
+	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_W, KEDR_SZ_B, KEDR_CLASS_MOV, 0),
+	KEDR_ENTRY(0, KEDR_IMM_O, KEDR_A_W, KEDR_SZ_V, KEDR_CLASS_MOV, 0),
 	STR(MOVS, B), STR(MOVS, V),   STR(CMPS, B), STR(CMPS, V),
 	I(B),         I(Z),           STR(STOS, B), STR(STOS, V),
 	STR(LODS, B), STR(LODS, V),   STR(SCAS, B), STR(SCAS, V),
@@ -670,7 +670,7 @@ static const u32 kedr_groups[G_COUNT][8] = {
 	[G11_C6] = { MWI(B, MOV, B), __, __, __, __, __, __, RO(MNI(B)) },
 /*		/0 MOV Ev,Iz  (C7 F8 is XBEGIN rel32: register form, handled by the decoder) */
 	[G11_C7] = { MWI(V, MOV, Z), __, __, __, __, __, __,
-		     RO(KEDR_ENTRY(1, KEDR_IMM_Z, KEDR_A_NONE, SZ_0, 0, KEDR_FLOW_XBEGIN)) },
+		     RO(KEDR_ENTRY(1, KEDR_IMM_Z, KEDR_A_NONE, KEDR_SZ_0, 0, KEDR_FLOW_XBEGIN)) },
 /*		0F 00: /0 SLDT  /1 STR  /2 LLDT  /3 LTR  /4 VERR  /5 VERW */
 	[G6]	= { OW_(W), OW_(W), OR_(W), OR_(W), OR_(W), OR_(W), __, __ },
 /*		0F 01 memory forms: SGDT, SIDT, LGDT, LIDT, SMSW, (RSTORSSP), LMSW, INVLPG.
