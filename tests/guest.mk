@@ -7,7 +7,7 @@ GUEST_TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 GUEST_BUILD := $(GUEST_TOP)/build/guest
 
 .PHONY: guest-tools
-guest-tools: $(GUEST_BUILD)/fileops
+guest-tools: $(GUEST_BUILD)/fileops $(GUEST_BUILD)/kcore_read
 
 $(GUEST_BUILD)/%: $(GUEST_TOP)/tests/guest/%.c
 	@mkdir -p $(GUEST_BUILD)
