@@ -4021,10 +4021,21 @@ module_exit(kedr_sample_exit);
  *  - Functions are found by their symbols. Code that no STT_FUNC symbol
  *    covers (hand-written assembly without ".type ... @function", the
  *    alternative instructions in .altinstr_replacement) is not seen.
- *  - Functions that the kernel's tables point into (__ex_table,
- *    __bug_table, __jump_table, .static_call_sites) are left alone, and so
- *    are their .cold parts. So are functions with an instruction the
- *    decoder does not know, far branches and XBEGIN.
+ *  - Left alone (and reported): functions under 5 bytes (10 with the
+ *    ftrace nop), static call trampolines (__SCT__*), functions with an
+ *    instruction the decoder does not know, a far branch or XBEGIN, a
+ *    static key that jumps out of the function, a conditional tail call
+ *    through a static call, or an exception fixup outside the function;
+ *    and with any of those, their .cold parts or parent. The kernel's
+ *    tables (__ex_table, __bug_table, __jump_table, .static_call_sites)
+ *    are re-aimed at the instances (part 9).
+ *  - The instances of all functions of a target must fit in
+ *    KEDR_AREA_SIZE (4 MiB); a larger target is refused as a whole.
+ *  - kprobes work at the start of an instrumented function (through
+ *    ftrace); elsewhere in it they are refused, since the original is
+ *    int3 there.
+ *  - A WARN or an oops in an instance reports the right file and line, but
+ *    its RIP reads kedr_area+0x... (see the next point).
  *  - SSE/AVX, x87 and system instructions are copied but their memory
  *    accesses are not recorded; nor are the implicit stack accesses of
  *    PUSH, POP, CALL and RET.
@@ -4045,4 +4056,11 @@ module_exit(kedr_sample_exit);
  *     "readelf -sW module.ko | grep FUNC". Which symbols were folded?
  *  2. Compare the addresses in the log with /proc/kallsyms once the target
  *     is loaded. Which functions are missing from /proc/kallsyms, and why?
+ *  3. Count the events of one call of cfake_write() for an n-byte write and
+ *     explain each term of the formula from the disassembly
+ *     (objdump -d sample_target/kedr_sample_target.ko).
+ *  4. Record only writes: change records_access() and measure what it saves
+ *     with "make bench".
+ *  5. Make %pS name instances: what would kedr_sample need to give the
+ *     kernel so that a WARN in an instance says "cfake_read+0x32"?
  */
