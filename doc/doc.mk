@@ -52,7 +52,7 @@ doc-captures: doc-setup
 
 # Without the lab: only what the host can see, and only if it was built.
 doc-host-captures: doc-setup
-	@$(MAKE) -s -f $(DOC_TOP)/tests/decoder.mk $(DOC_TOP)/build/decoder/insn-dump
+	-@$(MAKE) -s -f $(DOC_TOP)/tests/decoder.mk $(DOC_TOP)/build/decoder/insn-dump
 	@python3 $(DOC_DIR)/capture.py --host
 
 $(DOC_BUILD)/big-picture.svg: $(DOC_DIR)/big-picture.dot | doc-setup
