@@ -7,6 +7,8 @@
 #   make demo             build, boot the lab, run the cfake scenario, print
 #                         what kedr_sample produced
 #   make check            build everything and run every test under prove
+#   make doc              render the walkthrough (with output captured in the lab)
+#                         to build/doc/walkthrough.html
 #   make corpus-check     the decoder against objdump and Capstone on all of
 #                         the lab kernel's modules (long)
 #   make bench-decode     decoding speed, ours and Capstone's, side by side
@@ -36,6 +38,7 @@ all: modules
 # Host-side tools: the decoder's tests and tools, guest helper programs
 include $(TOP)/tests/decoder.mk
 include $(TOP)/tests/guest.mk
+include $(TOP)/doc/doc.mk
 
 modules:
 	@test -f $(KDIR)/Makefile || { echo "no kernel headers in $(KDIR):" \
