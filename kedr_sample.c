@@ -11,22 +11,31 @@
  * and exit, and each memory read, write and locked update. When the target
  * is unloaded, the records appear in debugfs.
  *
- * A session, on a kernel where both modules are built (see the README):
+ * A session (`make demo` runs it in the lab; these lines are from such a
+ * run on Debian's 6.1.0-56-amd64, shortened where it says "..."):
  *
  *   # insmod kedr_sample.ko target_name=kedr_sample_target
  *   # insmod sample_target/kedr_sample_target.ko
- *   # echo hello > /dev/cfake0
+ *   # echo hello > /dev/cfake0; dd if=/dev/cfake0 bs=5 count=1
+ *   hello
  *   # rmmod kedr_sample_target
  *   # cat /sys/kernel/debug/kedr_sample/output
- *   [Totals] reads: 57; writes: 31; locked updates: 2.
- *   TID=0xffff8880041d0000 entry: addr=0xffffffffc0243270 ("cfake_open")
- *   TID=0xffff8880041d0000 write at 0xffffffffc02432a4 (cfake_open+0x34/0x4d [kedr_sample_target]): addr=0xffff888004a1c2c8, size=8
+ *   [Totals] reads: 64; writes: 23; locked updates: 0.
+ *   ...
+ *   TID=0xff14dfebc25f4200 entry: addr=0xffffffffc092a280 ("cfake_open")
+ *   TID=0xff14dfebc25f4200 read at 0xffffffffc092a289 (cfake_open+0x9/0x4d [kedr_sample_target]): addr=0xffffffffbc42e220, size=8
+ *   TID=0xff14dfebc25f4200 read at 0xffffffffc092a2a8 (cfake_open+0x28/0x4d [kedr_sample_target]): addr=0xff14dfebc253b3d8, size=8
+ *   TID=0xff14dfebc25f4200 write at 0xffffffffc092a2af (cfake_open+0x2f/0x4d [kedr_sample_target]): addr=0xff14dfebc18c02c8, size=8
+ *   TID=0xff14dfebc25f4200 write at 0xffffffffc092a2ba (cfake_open+0x3a/0x4d [kedr_sample_target]): addr=0xff14dfebc18c2270, size=8
+ *   TID=0xff14dfebc25f4200 exit: addr=0xffffffffc092a280 ("cfake_open")
  *   ...
  *   # dmesg | grep '\[sample\]'
  *   [sample] waiting for "kedr_sample_target"
  *   [sample] target "kedr_sample_target" is coming: core text 4096 bytes, init text 4096 bytes
- *   [sample] 8 functions, 1394 bytes (7 in core text, 1 in init text), 0 .cold parts, 2 aliases folded
- *   [sample] instrumented 8 functions, left alone 0; original code 1394 bytes, ...
+ *   [sample] 8 functions, 1411 bytes (7 in core text, 1 in init text), 0 .cold parts, 2 aliases folded
+ *   [sample] instrumented 8 functions, left alone 0; original code 1411 bytes, instrumented code 2656 bytes (core 1680, init 976), 77 sites
+ *   [sample] target "kedr_sample_target" is live: instances of init functions freed
+ *   [sample] target "kedr_sample_target" is going: 64 reads, 23 writes, 0 locked updates, 9 entries, 9 exits; 105 events stored
  *   # rmmod kedr_sample
  *
  * Parameters: target_name (required), process_sp_accesses (record accesses
@@ -169,6 +178,7 @@ static char target[MODULE_NAME_LEN];
 typedef unsigned long (*kallsyms_lookup_name_t)(const char *name);
 static kallsyms_lookup_name_t lookup_name;
 
+/* [snippet:kernel-symbols] */
 /* The kernel functions we look up, and where we keep their addresses */
 static struct module *(*kedr_find_module)(const char *name);
 static void *(*kedr_module_alloc)(unsigned long size);
@@ -189,6 +199,7 @@ static const struct {
 	KEDR_SYMBOL(text_poke_copy),	/* write into read-only code */
 	KEDR_SYMBOL(text_poke_set),	/* fill read-only code */
 };
+/* [/snippet:kernel-symbols] */
 
 /**
  * find_lookup_name() - get the address of kallsyms_lookup_name() via kprobes
@@ -1239,38 +1250,53 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
 /**
  * DOC: One function, before and after
  *
- * Take a small function of the sample target as the compiler left it, and
- * as it is in memory once the loader and ftrace are done with it::
+ * Take cfake_open() of the sample target, as it is in memory once the
+ * loader and ftrace are done with it (objdump of the .ko, with the ftrace
+ * site as it is at COMING; the walkthrough shows the real bytes)::
  *
- *   cfake_open:                       ; original, at COMING
- *     +0  nopl 0x0(%rax,%rax,1)       ; ftrace's nop ("call __fentry__")
- *     +5  push %rbx
- *     +6  mov  %rsi,%rbx
+ *   cfake_open:
+ *     +0x00  nopl 0x0(%rax,%rax,1)     ; ftrace's nop ("call __fentry__")
+ *     +0x05  push %rbp
+ *     +0x06  mov  %rdi,%rbp
+ *     +0x09  mov  0x...(%rip),%rdi     ; a RIP-relative load
  *     ...
- *     +x  mov  %rax,0xc8(%rbx)        ; filp->private_data = of
+ *     +0x1e  call kmalloc_trace        ; of = kzalloc(...)
+ *     +0x23  test %rax,%rax
+ *     +0x26  je   +0x46
+ *     +0x28  mov  0x248(%rbp),%rdx     ; inode->i_cdev
+ *     +0x2f  mov  %rax,0xc8(%rbx)      ; filp->private_data = of
  *     ...
- *     +y  ret
+ *     +0x41  ret                       ; "jmp __x86_return_thunk" in the
+ *                                      ; file, a plain ret on CPUs that
+ *                                      ; do not need the thunk
  *
  * kedr_sample writes a new version of it, the "instance", elsewhere::
  *
  *   cfake_open':
- *         <record: entry of cfake_open>
- *         nopl 0x0(%rax,%rax,1)       ; copied, harmless
- *         push %rbx
- *         mov  %rsi,%rbx
- *         ...
- *         <record: write, 8 bytes at 0xc8(%rbx)>
- *         mov  %rax,0xc8(%rbx)
- *         ...
- *         <record: exit of cfake_open>
- *         ret
+ *            <record: entry of cfake_open>
+ *            nopl 0x0(%rax,%rax,1)     ; copied, harmless
+ *            push %rbp
+ *            mov  %rdi,%rbp
+ *            <record: read, 8 bytes at the same address>
+ *            mov  0x...(%rip),%rdi     ; displacement re-aimed from here
+ *            ...
+ *            call kmalloc_trace        ; rel32 re-aimed from here
+ *            test %rax,%rax
+ *            je   <instance of +0x46>  ; now a 6-byte jcc rel32
+ *            <record: read, 8 bytes at 0x248(%rbp)>
+ *            mov  0x248(%rbp),%rdx
+ *            <record: write, 8 bytes at 0xc8(%rbx)>
+ *            mov  %rax,0xc8(%rbx)
+ *            ...
+ *            <record: exit of cfake_open>
+ *            ret
  *
  * and the original becomes a way in::
  *
  *   cfake_open:
- *     +0  nopl 0x0(%rax,%rax,1)       ; left for ftrace
- *     +5  jmp  cfake_open'
- *    +10  int3 int3 int3 ...          ; nothing may run here any more
+ *     +0x00  nopl 0x0(%rax,%rax,1)     ; left for ftrace
+ *     +0x05  jmp  cfake_open'
+ *     +0x0a  int3 int3 int3 ...        ; nothing may run here any more
  *
  * Every instruction is copied as it is, except those whose meaning depends
  * on where they are: relative jumps and calls, and RIP-relative memory
@@ -1330,7 +1356,7 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  * Why not compute the address in the emitted code, with a LEA? One reason
  * is %gs: per-cpu data is addressed as %gs:offset, and LEA ignores
  * segments. The other is that the uniform way is easy to follow and to get
- * right; its cost is measured in the benchmarks (doc/).
+ * right; its cost is measured by "make bench" (figures in the walkthrough).
  *
  * What the recording costs and guarantees:
  *
@@ -1418,6 +1444,7 @@ struct kedr_site {
 
 /* [/snippet:sites] */
 
+/* [snippet:record-types] */
 /**
  * struct kedr_regs - the frame kedr_event_stub builds on the stack
  * @r:     the general registers by number; r[KEDR_REG_RSP] is filled in by
@@ -1448,6 +1475,7 @@ struct kedr_record {
 	unsigned long size;
 	unsigned int type;
 };
+/* [/snippet:record-types] */
 
 /* num_records: how many events are stored; all of them are counted */
 static unsigned int num_records = 512;	/* KEDR_DEMO_NUM_RECORDS in KEDR */
@@ -1698,6 +1726,7 @@ NOKPROBE_SYMBOL(kedr_on_site);
  * the direction flag is clear and the target may have set it, so the stub
  * clears it for the call; the final POPFQ restores the target's flags.
  */
+/* [snippet:event-stub] */
 void kedr_event_stub(void);
 asm(
 "	.pushsection .text, \"ax\"\n"
@@ -1746,6 +1775,7 @@ asm(
 	ASM_RET
 "	.size kedr_event_stub, .-kedr_event_stub\n"
 "	.popsection\n");
+/* [/snippet:event-stub] */
 
 /* ==== 7. THE EMITTER ==== */
 
@@ -2437,6 +2467,7 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
  * which module_alloc() memory, in the top 2 GiB, always has.
  */
 
+/* [snippet:area] */
 #ifndef KEDR_AREA_SIZE
 #define KEDR_AREA_SIZE	(4 << 20)
 #endif
@@ -2449,6 +2480,7 @@ asm(
 "kedr_area:\n"
 "	.fill " __stringify(KEDR_AREA_SIZE) ", 1, 0xcc\n"
 "	.popsection\n");
+/* [/snippet:area] */
 
 /**
  * struct kedr_region - the instances of the core or of the init functions
@@ -3562,7 +3594,7 @@ static DEFINE_MUTEX(output_mutex);	/* the output against a new target */
  * kedr_sample holds a reference to itself while the target is loaded: the
  * target's code jumps into memory that kedr_sample owns, and calls
  * kedr_event_stub, so kedr_sample must not go away first (rmmod kedr_sample
- * fails with "in use").
+ * fails: "Resource temporarily unavailable", the EAGAIN of a module in use).
  */
 static void on_target_coming(struct module *mod)
 {
@@ -3704,10 +3736,10 @@ static struct notifier_block module_nb = {
  * Once the target is gone, /sys/kernel/debug/kedr_sample/output shows what
  * was recorded, in the format of KEDR's sample::
  *
- *   [Totals] reads: 57; writes: 31; locked updates: 2.
- *   TID=0xffff8880041d0000 entry: addr=0xffffffffc0243270 ("cfake_open")
- *   TID=0xffff8880041d0000 write at 0xffffffffc02432a4 (cfake_open+0x34/0x4d [kedr_sample_target]): addr=0xffff888004a1c2c8, size=8
- *   TID=0xffff8880041d0000 exit: addr=0xffffffffc0243270 ("cfake_open")
+ *   [Totals] reads: 64; writes: 23; locked updates: 0.
+ *   TID=0xff14dfebc25f4200 entry: addr=0xffffffffc092a280 ("cfake_open")
+ *   TID=0xff14dfebc25f4200 write at 0xffffffffc092a2af (cfake_open+0x2f/0x4d [kedr_sample_target]): addr=0xff14dfebc18c02c8, size=8
+ *   TID=0xff14dfebc25f4200 exit: addr=0xffffffffc092a280 ("cfake_open")
  *
  * The totals count every event; the lines that follow are the first
  * num_records events, in the order their slots were claimed. While the

@@ -11,9 +11,9 @@ echo "### insmod kedr_sample.ko target_name=kedr_sample_target"
 insmod kedr_sample.ko target_name=kedr_sample_target || exit 1
 echo "### insmod kedr_sample_target.ko"
 insmod kedr_sample_target.ko || exit 1
-echo "### echo hello > /dev/cfake0; head -c 5 /dev/cfake0"
+echo "### echo hello > /dev/cfake0; dd if=/dev/cfake0 bs=5 count=1"
 echo hello > /dev/cfake0
-head -c 5 /dev/cfake0; echo
+dd if=/dev/cfake0 bs=5 count=1 2>/dev/null; echo
 echo "### rmmod kedr_sample_target"
 rmmod kedr_sample_target || exit 1
 echo "### dmesg | grep '\[sample\]'"
