@@ -1219,7 +1219,10 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
 /**
  * DOC: What the decoder does not do
  *
- * Honest limits, each also listed in "Limitations and exercises":
+ * Honest limits (part 12 points back here). None of them changes where an
+ * instruction ends, so none of them can make the emitter copy garbage; at
+ * worst the access of a rare SIMD form is described imprecisely, and
+ * kedr_sample does not record SIMD accesses anyway:
  *
  *   - VEX/EVEX opcodes are not validated: every opcode of maps 0F, 0F38
  *     and 0F3A gets the VEX length rules and, unless the legacy row or
@@ -4071,6 +4074,10 @@ module_exit(kedr_sample_exit);
  *  - SSE/AVX, x87 and system instructions are copied but their memory
  *    accesses are not recorded; nor are the implicit stack accesses of
  *    PUSH, POP, CALL and RET.
+ *  - The decoder's own limits (VEX/EVEX validation, EVEX disp8*N, XSAVE
+ *    sizes, instruction set extensions newer than Debian 12's modules)
+ *    are in part 4, "What the decoder does not do". An instruction it does
+ *    not know leaves its function alone.
  *  - REPE/REPNE CMPS and SCAS are recorded as touching %rcx elements, the
  *    most they may touch; they may stop earlier.
  *  - Stack traces through an instance show "?" frames: the kernel's ORC
