@@ -6,6 +6,7 @@
  *
  *   engine check [-s] [-v] [-n N] [-S SEED] PATH...
  *   engine bench [-r R] PATH...
+ *   engine run [-r R] WORKLOAD.o
  *
  * PATH is a .ko or a directory searched for them. For each module:
  *
@@ -47,6 +48,12 @@
  * repetition and the code growth (instance bytes / original bytes) per
  * module. A benchmark, not a test.
  *
+ * Mode "run" instruments tests/bench/workload.c's loops (an object file)
+ * and runs them on the host's CPU, plain and instrumented, with a replica of
+ * kedr_sample's part 6 (the same stub; a recorder doing what kedr_on_site()
+ * and record_event() do, a global counter for the per-cpu one): the
+ * slowdown on real hardware, beside the lab's emulated one. `make bench`.
+ *
  * -s sets process_sp_accesses (sites for %rsp-based operands too);
  * -n N -S SEED check a seeded sample of N of the modules found (and every
  * module named on the command line as a file); -v prints a line per module.
@@ -67,15 +74,152 @@
 /* ---- The arena --------------------------------------------------------- */
 
 #define ARENA_BASE	0x10000000UL	/* 256 MiB: above the program at 4 MiB */
-#define ARENA_SIZE	0x60000000UL	/* up to 1.75 GiB: all within +-2 GiB */
+/* up to 1.75 GiB: all within +-2 GiB; ENGINE_ARENA_MB=1024 under valgrind,
+ * which lives at 0x58000000 */
+static unsigned long ARENA_SIZE = 0x60000000UL;
 #define ARENA_GUARD	(16UL << 20)	/* around the fake addresses */
 #define SITES_FAKE	0x08000000UL	/* the address the code gives the sites */
 
-/* The tool's kedr_event_stub: only its address matters, nothing calls it */
-__attribute__((noinline, used)) void kedr_event_stub(void)
+/* ---- The run-time side, for "engine run" ------------------------------ */
+
+/*
+ * A user-space stand-in for part 6 of kedr_sample.c, so that instrumented
+ * code can run on the host's CPU ("engine run"): the same stub (the same
+ * instructions but for the C function it calls), and a recorder that does
+ * what kedr_on_site() and record_event() do, with a plain global where the
+ * kernel has a per-cpu counter and a %gs base. For "check" only the stub's
+ * address matters.
+ */
+struct host_regs {
+	unsigned long r[16];
+	unsigned long flags;
+	unsigned long ret;
+	unsigned long rdi;
+};
+
+struct host_record {
+	unsigned long tid, pc, addr, size;
+	unsigned int type;
+};
+
+static struct host_record *h_records;
+static long h_num_records, h_claimed;
+static unsigned long h_counts[8], h_gs_base;
+
+static __attribute__((noinline)) void host_record_event(unsigned long pc, unsigned long addr,
+							unsigned long size, unsigned int type)
 {
-	__builtin_trap();
+	struct host_record *r;
+	long i;
+
+	h_counts[type]++;
+	if (__atomic_load_n(&h_claimed, __ATOMIC_RELAXED) >= h_num_records)
+		return;
+	i = __atomic_add_fetch(&h_claimed, 1, __ATOMIC_SEQ_CST) - 1;
+	if (i >= h_num_records)
+		return;
+	r = &h_records[i];
+	r->tid = (unsigned long)&h_claimed;
+	r->pc = pc;
+	r->addr = addr;
+	r->size = size;
+	__atomic_store_n(&r->type, type, __ATOMIC_RELEASE);
 }
+
+void host_on_site(const struct kedr_site *s, struct host_regs *regs);
+__attribute__((used, force_align_arg_pointer)) void host_on_site(const struct kedr_site *s, struct host_regs *regs)
+{
+	unsigned long addr;
+
+	regs->r[KEDR_REG_RSP] = (unsigned long)(&regs->rdi + 1);
+	switch (s->kind) {
+	case KEDR_SITE_ENTRY:
+		host_record_event(s->pc, s->pc, 0, 4);
+		return;
+	case KEDR_SITE_EXIT:
+		host_record_event(s->pc, s->pc, 0, 5);
+		return;
+	case KEDR_SITE_STRING:
+		return;		/* not in the workloads */
+	}
+	if (s->flags & KEDR_SITE_RIP) {
+		addr = s->rip_addr;
+	} else {
+		addr = s->disp;
+		if (s->base != KEDR_REG_NONE)
+			addr += regs->r[s->base];
+		if (s->index != KEDR_REG_NONE)
+			addr += regs->r[s->index] * s->scale;
+		if (s->flags & KEDR_SITE_ADDR32)
+			addr = (u32)addr;
+	}
+	if (s->seg == KEDR_SEG_GS)
+		addr += h_gs_base;
+	switch (s->kind) {
+	case KEDR_SITE_READ:
+		host_record_event(s->pc, addr, s->size, 1);
+		break;
+	case KEDR_SITE_WRITE:
+		host_record_event(s->pc, addr, s->size, 2);
+		break;
+	case KEDR_SITE_UPDATE:
+		host_record_event(s->pc, addr, s->size, 1);
+		host_record_event(s->pc, addr, s->size, 2);
+		break;
+	case KEDR_SITE_LOCKED:
+		host_record_event(s->pc, addr, s->size, 3);
+		break;
+	}
+}
+
+/* kedr_sample.c's kedr_event_stub, calling host_on_site() */
+asm(
+"	.pushsection .text, \"ax\"\n"
+"	.globl kedr_event_stub\n"
+"	.type kedr_event_stub, @function\n"
+"kedr_event_stub:\n"
+"	pushfq\n"
+"	pushq %r15\n"
+"	pushq %r14\n"
+"	pushq %r13\n"
+"	pushq %r12\n"
+"	pushq %r11\n"
+"	pushq %r10\n"
+"	pushq %r9\n"
+"	pushq %r8\n"
+"	pushq 0x50(%rsp)\n"
+"	pushq %rsi\n"
+"	pushq %rbp\n"
+"	pushq %rsp\n"
+"	pushq %rbx\n"
+"	pushq %rdx\n"
+"	pushq %rcx\n"
+"	pushq %rax\n"
+"	pushq 0x80(%rsp)\n"
+"	andq $~0x400, (%rsp)\n"
+"	popfq\n"
+"	movq %rsp, %rsi\n"
+"	call host_on_site\n"
+"	popq %rax\n"
+"	popq %rcx\n"
+"	popq %rdx\n"
+"	popq %rbx\n"
+"	addq $8, %rsp\n"
+"	popq %rbp\n"
+"	popq %rsi\n"
+"	addq $8, %rsp\n"
+"	popq %r8\n"
+"	popq %r9\n"
+"	popq %r10\n"
+"	popq %r11\n"
+"	popq %r12\n"
+"	popq %r13\n"
+"	popq %r14\n"
+"	popq %r15\n"
+"	popfq\n"
+"	ret\n"
+"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.popsection\n");
 
 /* ---- One module --------------------------------------------------------- */
 
@@ -625,7 +769,7 @@ static void reset_plan(void)
  * Return: the number of functions whose real run failed or disagreed with
  * the dry run (each reported when @report).
  */
-static unsigned int run_engine(bool report)
+static __attribute__((noinline)) unsigned int run_engine(bool report)
 {
 	unsigned long size = 0;
 	unsigned int i, bad = 0;
@@ -1322,7 +1466,7 @@ static int do_bench(int reps)
 		}
 		unload_module();
 	}
-	bytes /= reps;
+
 	printf("engine: decode + plan + emit of every function of %zu modules (%lu bytes), %d repetitions, thread CPU time\n",
 	       npaths, bytes, reps);
 	for (r = 0; r < reps; r++) {
@@ -1355,6 +1499,140 @@ static int do_bench(int reps)
 	return 0;
 }
 
+
+/* ---- Run: instrumented code on the host's CPU ------------------------------ */
+
+struct wl_node {
+	struct wl_node *next;
+	u64 val;
+};
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static struct kedr_func *function_named(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < M.nr_funcs; i++)
+		if (!strcmp(M.funcs[i].name, name))
+			return &M.funcs[i];
+	return NULL;
+}
+
+#define WL_ELEMS	4096
+#define WL_NBUF		200		/* passes: 4 events per element */
+#define WL_NCHASE	1600000UL	/* steps: 2 events each */
+#define WL_PLAIN_SCALE	20		/* plain runs are short: do more */
+
+/*
+ * do_run() - time the workloads of tests/bench/workload.c (@path, an
+ * object file) plain, instrumented with the store full (counting only),
+ * instrumented with the store not full; REPS times, side by side.
+ */
+static int do_run(const char *path, int reps)
+{
+	typedef u64 (*buf_fn)(u64 *, u64 *, unsigned int);
+	typedef u64 (*chase_fn)(struct wl_node *, unsigned long);
+	static u64 a[WL_ELEMS], b[WL_ELEMS];
+	static struct wl_node nodes[WL_ELEMS];
+	struct kedr_func *fb, *fc;
+	unsigned int perm[WL_ELEMS], i;
+	double t[3][2][MAX_REPS];
+	u32 seed = 20261127;
+	void *sites;
+	int r, w, m;
+
+	if (load_module(path)) {
+		fprintf(stderr, "%s: cannot load\n", path);
+		return 2;
+	}
+	collect_functions();
+	run_engine(true);
+	fb = function_named("wl_buf_pass");
+	fc = function_named("wl_chase");
+	if (!fb || !fc || fb->skip || fc->skip || S.emit_errors) {
+		fprintf(stderr, "%s: the workloads are not instrumented\n", path);
+		return 2;
+	}
+	verify_function(fb);
+	verify_function(fc);
+	if (S.mismatches)
+		return 1;
+	/* the code names its sites at SITES_FAKE: put them there */
+	sites = mmap((void *)SITES_FAKE, ALIGN(M.nr_sites * sizeof(struct kedr_site) + 1, 4096UL),
+		     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	if (sites != (void *)SITES_FAKE)
+		return 2;
+	memcpy(sites, M.sites, M.nr_sites * sizeof(struct kedr_site));
+	h_records = calloc(4194304, sizeof(*h_records));
+	for (i = 0; i < WL_ELEMS; i++)
+		perm[i] = i;
+	for (i = WL_ELEMS - 1; i > 0; i--) {	/* one cycle (Sattolo) */
+		unsigned int j, x;
+
+		seed = seed * 1664525 + 1013904223;
+		j = seed % i;
+		x = perm[i];
+		perm[i] = perm[j];
+		perm[j] = x;
+	}
+	for (i = 0; i < WL_ELEMS; i++) {
+		nodes[i].next = &nodes[perm[i]];
+		nodes[i].val = i;
+		a[i] = i;
+	}
+	for (r = 0; r < reps; r++) {
+		for (w = 0; w < 2; w++) {
+			for (m = 0; m < 3; m++) {	/* plain, count, store */
+				unsigned long fa = w ? fc->addr : fb->addr;
+				unsigned long fi = w ? fc->inst : fb->inst;
+				unsigned long n = w ? WL_NCHASE : WL_NBUF, k;
+				unsigned long code = m ? fi : fa;
+				double t0;
+
+				if (!m)
+					n *= WL_PLAIN_SCALE;
+				h_num_records = m == 2 ? 4194304 : 1;
+				h_claimed = m == 2 ? 0 : 1;	/* count: the store is full */
+				memset(h_counts, 0, sizeof(h_counts));
+				t0 = wall_now();
+				if (w)
+					((chase_fn)code)(nodes, n);
+				else
+					for (k = 0; k < n; k++)
+						((buf_fn)code)(a, b, WL_ELEMS);
+				t[m][w][r] = (wall_now() - t0) / (m ? 1 : WL_PLAIN_SCALE);
+			}
+		}
+	}
+	for (w = 0; w < 2; w++) {
+		double events = w ? WL_NCHASE * 2.0 : WL_NBUF * (WL_ELEMS - 1) * 4.0;
+
+		for (m = 1; m < 3; m++) {
+			double ratio[MAX_REPS], tp, ti, rm;
+
+			for (r = 0; r < reps; r++)
+				ratio[r] = t[m][w][r] / t[0][w][r];
+			tp = median(t[0][w], reps);
+			ti = median(t[m][w], reps);
+			rm = median(ratio, reps);	/* sorts @ratio */
+			printf("HOST %s %s ratio_median %.2f min %.2f max %.2f plain_ms %.3f inst_ms %.3f ns_per_event %.1f events %.0f\n",
+			       w ? "chase" : "buf", m == 1 ? "count" : "store", rm,
+			       ratio[0], ratio[reps - 1], tp * 1e3, ti * 1e3, (ti - tp) * 1e9 / events,
+			       events);
+		}
+	}
+	printf("HOST counted events in the last run: read %lu, write %lu (by construction: %.0f)\n",
+	       h_counts[1], h_counts[2], WL_NCHASE * 2.0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long seed = 20261127, sample = 0;
@@ -1363,13 +1641,17 @@ int main(int argc, char **argv)
 	const char *mode;
 	void *arena;
 
-	if (argc < 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "bench"))) {
+	if (argc < 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "bench") &&
+			  strcmp(argv[1], "run"))) {
 		fprintf(stderr, "usage: %s check [-s] [-v] [-n N] [-S SEED] PATH...\n"
-			"       %s bench [-r R] PATH...\n", argv[0], argv[0]);
+			"       %s bench [-r R] PATH...\n"
+			"       %s run [-r R] WORKLOAD.o\n", argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	mode = argv[1];
-	arena = mmap((void *)ARENA_BASE, ARENA_SIZE, PROT_READ | PROT_WRITE,
+	if (getenv("ENGINE_ARENA_MB"))
+		ARENA_SIZE = strtoul(getenv("ENGINE_ARENA_MB"), NULL, 0) << 20;
+	arena = mmap((void *)ARENA_BASE, ARENA_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
 	if (arena != (void *)ARENA_BASE) {
 		fprintf(stderr, "cannot map the arena at 0x%lx\n", ARENA_BASE);
@@ -1402,6 +1684,8 @@ int main(int argc, char **argv)
 		sample_paths(sample, seed);
 	if (!strcmp(mode, "check"))
 		return do_check(named, nnamed);
+	if (!strcmp(mode, "run"))
+		return nnamed == 1 ? do_run(named[0], reps) : 2;
 	for (i = 0; i < nnamed; i++) {
 		paths = realloc(paths, (npaths + 1) * sizeof(*paths));
 		paths[npaths++] = named[i];
