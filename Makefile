@@ -12,6 +12,10 @@
 #   make corpus-check     the decoder against objdump and Capstone on all of
 #                         the lab kernel's modules (long)
 #   make bench-decode     decoding speed, ours and Capstone's, side by side
+#   make bench            what instrumentation costs (lab and user space),
+#                         ratios measured side by side: build/bench/results.md
+#   make emitter-corpus-check  instrument every function of the corpus in
+#                         user space and check every instance (long)
 #   make clean            remove what the build made
 #
 # The lab (tests/vm/) boots Debian's own kernel under QEMU; `make demo` and
@@ -39,6 +43,8 @@ all: modules
 include $(TOP)/tests/decoder.mk
 include $(TOP)/tests/guest.mk
 include $(TOP)/doc/doc.mk
+include $(TOP)/tests/engine.mk
+include $(TOP)/tests/bench.mk
 
 modules:
 	@test -f $(KDIR)/Makefile || { echo "no kernel headers in $(KDIR):" \
@@ -53,7 +59,7 @@ lab:
 lab-modules: lab
 	$(MAKE) -C $(LAB_KDIR) M=$(TOP) modules
 
-check: lab-modules host-tools guest-tools
+check: lab-modules host-tools guest-tools engine-tools
 	prove --timer $(TOP)/tests/*.t
 
 demo: lab-modules
