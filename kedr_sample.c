@@ -61,7 +61,6 @@
 
 #define pr_fmt(fmt) "[sample] " fmt
 
-#include <linux/bsearch.h>
 #include <linux/debugfs.h>
 #include <linux/elf.h>
 #include <linux/jump_label.h>
@@ -1799,6 +1798,7 @@ asm(
 #define KEDR_CC_MASK		0x0F	/* the condition is the low nibble */
 
 #define KEDR_JMP_LEN		5	/* E9 rel32 */
+#define KEDR_FTRACE_NOP_LEN	5	/* the jump goes after it, if there is one */
 #define KEDR_JCC_LEN		6	/* 0F 8x rel32 */
 #define KEDR_SITE_LEN		14	/* push, mov $site, call, pop: see part 6 */
 /* LOOP/JRCXZ rel8 becomes: loop +2; jmp +5; jmp rel32 target */
@@ -2145,12 +2145,16 @@ static void emit_copy(struct kedr_emitter *e, const struct kedr_insn *in,
  * @code: its bytes (the original, still intact)
  * @tramp_base: address of its first trampoline (after the body)
  * @exit_pc: what its exit events name: the function, or a .cold part's parent
+ * @jl:   the next static key site at or after the current instruction
+ * @nr_jl: how many sites are left from @jl on (the list is sorted)
  */
 struct kedr_fctx {
 	struct kedr_func *f;
 	const u8 *code;
 	unsigned long tramp_base;
 	unsigned long exit_pc;
+	const unsigned long *jl;
+	unsigned int nr_jl;
 };
 
 /* Where a direct jump or call goes, seen from the function it is in */
@@ -2231,10 +2235,11 @@ static const struct kedr_insn_map *map_lookup(const struct kedr_func *g,
  * @g:      the function that contains @target
  * @target: an address in the original @g
  *
- * NB: in the dry run only @f's own map is complete; a jump into another
- * function is checked in the real run.
+ * NB: the dry run comes after every function has its map (part 9), so a
+ * jump into the middle of an instruction is found there, before anything
+ * is written.
  *
- * Return: the address (an offset in a dry run, where @f->inst is 0).
+ * Return: the address (an offset in a dry run, where ->inst is 0).
  */
 static unsigned long resolve_dest(struct kedr_emitter *e,
 				  const struct kedr_func *f,
@@ -2242,9 +2247,7 @@ static unsigned long resolve_dest(struct kedr_emitter *e,
 {
 	const struct kedr_insn_map *m;
 
-	if (g != f && !e->buf)
-		return 0;
-	if (g != f && !g->inst)
+	if (g != f && (g->skip || !g->map))
 		return target;	/* left alone, so intact: the original will do */
 	m = map_lookup(g, target - g->addr);
 	if (!m) {
@@ -2304,7 +2307,24 @@ static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
 	/* [/snippet:emit-branch] */
 }
 
-static bool is_jump_label_site(unsigned long pc);
+static const unsigned long *jump_label_sites(unsigned long from,
+					    unsigned int *n);
+
+/**
+ * at_jump_label_site() - is the instruction at @pc a static key's site?
+ * @x:  the function being emitted; its cursor moves forward
+ * @pc: the address of the instruction, the next in address order
+ *
+ * Return: true if the target's __jump_table names @pc.
+ */
+static bool at_jump_label_site(struct kedr_fctx *x, unsigned long pc)
+{
+	while (x->nr_jl && *x->jl < pc) {
+		x->jl++;
+		x->nr_jl--;
+	}
+	return x->nr_jl && *x->jl == pc;
+}
 
 /* The 5-byte nop the kernel expects at a disabled static key (x86_nops[5]) */
 static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
@@ -2347,13 +2367,13 @@ static void emit_jump_label(struct kedr_emitter *e, const struct kedr_fctx *x,
  * @in: the instruction, decoded
  * @off: its offset in the function
  */
-static void emit_insn(struct kedr_emitter *e, const struct kedr_fctx *x,
+static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
 		      const struct kedr_insn *in, unsigned int off)
 {
 	unsigned long pc = x->f->addr + off;
 	const u8 *code = x->code + off;
 
-	if (is_jump_label_site(pc)) {
+	if (at_jump_label_site(x, pc)) {
 		emit_jump_label(e, x, in, pc);
 		return;
 	}
@@ -2423,6 +2443,7 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 	struct kedr_insn in;
 	unsigned int i, off;
 
+	x.jl = jump_label_sites(f->addr, &x.nr_jl);
 	if (!f->cold)
 		emit_boundary_site(e, KEDR_SITE_ENTRY, f->addr);
 	for (i = 0, off = 0; i < f->nr_insns; i++, off += in.length) {
@@ -2432,7 +2453,8 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 		f->map[i].copy = e->insn_pos;
 	}
 	f->body_size = e->pos;
-	emit_trampolines(e, &x);
+	if (e->nr_tramps)	/* NB: rare; saves decoding the function again */
+		emit_trampolines(e, &x);
 	/* [/snippet:emit-function] */
 }
 /* [/snippet:emitter] */
@@ -2571,9 +2593,6 @@ static void free_region(struct kedr_region *r)
  * silently. With int3 it traps, and the trap handler below turns it into a
  * jump to the same instruction in the instance.
  */
-
-/* The jump goes after ftrace's nop, if the function has one */
-#define KEDR_FTRACE_NOP_LEN	5
 
 /**
  * patch_original() - send callers of the original to the instance
@@ -3028,44 +3047,67 @@ static const char *check_insn(const struct kedr_insn *in)
 }
 
 /**
- * plan_function() - decode a function and measure its instance
+ * plan_function() - decode a function, check it, note where each
+ * instruction starts
  * @f: the function
  *
- * Three walks over the code: decode and check every instruction and count
- * them; note where each one starts; then a dry run of the emitter, which
- * fills in where each one goes in the instance and how big it is.
+ * One walk over the code; the offsets go to a scratch array as large as
+ * the function (no instruction is shorter than a byte), then to the map.
  */
 static void plan_function(struct kedr_func *f)
 {
 	const u8 *code = (const u8 *)f->addr;
-	struct kedr_emitter dry = { };
 	struct kedr_insn in;
 	unsigned int i, off, n = 0;
-	const char *why;
+	const char *why = NULL;
+	u32 *starts;
 	int err;
 
-	for (off = 0; off < f->size; off += in.length, n++) {
+	starts = kvmalloc_array(f->size, sizeof(*starts), GFP_KERNEL);
+	if (!starts) {
+		skip_function(f, "out of memory", 0);
+		return;
+	}
+	for (off = 0; off < f->size && !why; off += in.length) {
 		err = kedr_decode(code + off, f->size - off, &in);
 		if (err < 0)
-			return skip_function(f, err == -KEDR_DECODE_TRUNCATED ?
-					     "its last instruction runs past its end" :
-					     "an instruction the decoder does not know",
-					     off);
-		why = check_insn(&in);
+			why = err == -KEDR_DECODE_TRUNCATED ?
+				"its last instruction runs past its end" :
+				"an instruction the decoder does not know";
+		else
+			why = check_insn(&in);
 		if (why)
-			return skip_function(f, why, off);
+			skip_function(f, why, off);
+		else
+			starts[n++] = off;
 	}
-	f->map = kvmalloc_array(n, sizeof(*f->map), GFP_KERNEL);
-	if (!f->map)
-		return skip_function(f, "out of memory", 0);
-	f->nr_insns = n;
-	for (i = 0, off = 0; i < n; i++, off += in.length) {
-		kedr_decode(code + off, f->size - off, &in);
-		f->map[i].orig = off;
+	if (!why) {
+		f->map = kvmalloc_array(n, sizeof(*f->map), GFP_KERNEL);
+		if (!f->map)
+			skip_function(f, "out of memory", 0);
 	}
+	for (i = 0; f->map && i < n; i++)
+		f->map[i].orig = starts[i];
+	f->nr_insns = f->map ? n : 0;
+	kvfree(starts);
+}
+
+/**
+ * measure_function() - the emitter's dry run: how big the instance is
+ * @f: the function, planned; every other function planned too
+ *
+ * It also fills in where each instruction goes in the instance (the map's
+ * @inst and @copy offsets).
+ */
+static void measure_function(struct kedr_func *f)
+{
+	struct kedr_emitter dry = { };
+
 	emit_function(&dry, f);
-	if (dry.err)
-		return skip_function(f, "a jump into the middle of an instruction", 0);
+	if (dry.err) {
+		skip_function(f, "a jump into the middle of an instruction", 0);
+		return;
+	}
 	f->code_size = dry.pos;
 	f->nr_sites = dry.nr_sites;
 }
@@ -3157,7 +3199,7 @@ static unsigned long instance_address(unsigned long addr, bool copy)
 }
 
 /**
- * cmp_ulong() - order unsigned longs (for sort() and bsearch())
+ * cmp_ulong() - order unsigned longs (for sort())
  * @a: one
  * @b: another
  *
@@ -3196,15 +3238,27 @@ static int collect_jump_label_sites(struct kedr_target *t, struct module *mod)
 }
 
 /**
- * is_jump_label_site() - is there a static key at this address?
- * @pc: an address in the target's code
+ * jump_label_sites() - the target's static key sites from an address on
+ * @from: an address
+ * @n:    receives how many sites there are at or after @from
  *
- * Return: true if the target's __jump_table names it.
+ * Return: the first of them, in the sorted list (the emitter walks it
+ * along with the code, see at_jump_label_site()).
  */
-static bool is_jump_label_site(unsigned long pc)
+static const unsigned long *jump_label_sites(unsigned long from, unsigned int *n)
 {
-	return bsearch(&pc, tgt.jl_sites, tgt.nr_jl_sites, sizeof(pc),
-		       cmp_ulong) != NULL;
+	unsigned int lo = 0, hi = tgt.nr_jl_sites;
+
+	while (lo < hi) {	/* the first site >= from */
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (tgt.jl_sites[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = tgt.nr_jl_sites - lo;
+	return tgt.jl_sites + lo;
 }
 
 /**
@@ -3414,6 +3468,9 @@ static void plan_target(struct kedr_target *t, struct module *mod)
 		if (!f->skip)
 			plan_function(f);
 	}
+	for (i = 0; i < t->nr_funcs; i++)
+		if (!t->funcs[i].skip)
+			measure_function(&t->funcs[i]);
 	skip_families(t);
 	check_kernel_tables(mod);
 	skip_families(t);
@@ -3455,6 +3512,8 @@ static int write_instances(struct kedr_target *t)
 		if (!f->skip)
 			f->inst = (unsigned long)r->code + f->offset;
 	}
+	if (!size)
+		return 0;	/* nothing instrumented (a module of data only...) */
 	scratch = vmalloc(size);
 	if (!scratch)
 		return -ENOMEM;

@@ -338,6 +338,23 @@ static bool is_jump_label_site(unsigned long pc)
 					cmp_ulong) != NULL;
 }
 
+/* kedr_sample.c's jump_label_sites(), over this tool's table */
+static const unsigned long *jump_label_sites(unsigned long from, unsigned int *n)
+{
+	unsigned int lo = 0, hi = M.nr_jl_sites;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (M.jl_sites[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = M.nr_jl_sites - lo;
+	return M.jl_sites + lo;
+}
+
 /* ---- Loading ------------------------------------------------------------ */
 
 static unsigned long sym_addr(unsigned int idx)
@@ -785,6 +802,9 @@ static __attribute__((noinline)) unsigned int run_engine(bool report)
 		if (!f->skip)
 			plan_function(f);
 	}
+	for (i = 0; i < M.nr_funcs; i++)	/* as plan_target(): maps first */
+		if (!M.funcs[i].skip)
+			measure_function(&M.funcs[i]);
 	skip_families();
 	check_kernel_tables();
 	skip_families();

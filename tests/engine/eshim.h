@@ -2,7 +2,7 @@
 /*
  * eshim.h - what the sites, emitter and plan regions of kedr_sample.c use
  * from the kernel and from the rest of kedr_sample.c, for the user-space
- * engine (tests/engine/engine.c). find_function() and is_jump_label_site(),
+ * engine (tests/engine/engine.c). find_function() and jump_label_sites(),
  * which the emitter declares, are defined by engine.c over its own tables.
  */
 #ifndef KEDR_ESHIM_H
