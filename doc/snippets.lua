@@ -12,6 +12,9 @@
 --   ```{function=NAME}```     the definition of the C function NAME, with
 --                             the kernel-doc comment above it
 --   ```{doc="TITLE"}```       the kernel-doc "DOC: TITLE" essay, as prose
+--   ```{results=PATH}```      a Markdown file written by a program and kept
+--                             in the repository (doc/bench-results.md,
+--                             written by make bench), inserted as it is
 --   ```{capture=NAME}```      build/doc/captures/NAME, output captured by
 --                             `make doc`; optional from=, to= (Lua patterns:
 --                             the first line matching `from` up to the next
@@ -360,6 +363,14 @@ function CodeBlock(el)
 	elseif a.capture then
 		local attr = { from = a.from, to = a.to, grep = a.grep, max = a.max, class = el.classes[1] }
 		return capture(a.capture, attr)
+	elseif a.results then
+		-- a Markdown file written by a program (make bench), kept in doc/
+		local text = read_file(top .. "/" .. a.results)
+		if not text then
+			problem("results file " .. a.results .. " is missing")
+			return {}
+		end
+		return pandoc.read(text, "markdown").blocks
 	end
 end
 
