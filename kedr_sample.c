@@ -1376,6 +1376,7 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    tracing it does not recurse either.
  */
 
+/* [snippet:sites] */
 /*
  * What was recorded: the types that appear in the output. An unlocked
  * read-modify-write (``addl $1, (%rax)``) gives a read and then a write;
@@ -1391,7 +1392,6 @@ enum kedr_event_type {
 	KEDR_EV_COUNT
 };
 
-/* [snippet:sites] */
 /* What a site asks for (struct kedr_site.kind) */
 enum kedr_site_kind {
 	KEDR_SITE_READ,		/* read the memory operand */
@@ -1426,6 +1426,9 @@ enum kedr_site_kind {
  * @seg:      KEDR_SEG_FS, KEDR_SEG_GS or KEDR_SEG_NONE
  * @string:   for KEDR_SITE_STRING, which one (enum kedr_str_op)
  * @flags:    KEDR_SITE_RIP, KEDR_SITE_ADDR32, KEDR_SITE_REP
+ * @count:    the event types (enum kedr_event_type) this site counts, for
+ *            the stub's fast path once the store is full; 0 where the
+ *            count depends on the registers (string instructions)
  * @bitreg:   for BT/BTS/BTR/BTC with a register bit offset, that register,
  *            else KEDR_REG_NONE
  */
@@ -1441,8 +1444,12 @@ struct kedr_site {
 	u8 seg;
 	u8 string;
 	u8 flags;
+	u8 count[2];
 	s8 bitreg;
 };
+
+/* Where @count is in a site, for the stub (checked in kedr_sample_init()) */
+#define KEDR_SITE_COUNT_OFF	32
 
 /* [/snippet:sites] */
 
@@ -1487,6 +1494,7 @@ MODULE_PARM_DESC(num_records, "How many events to store (1..4194304, default 512
 
 static struct kedr_record *records;	/* num_records slots */
 static atomic_long_t nr_claimed;	/* slots handed out so far */
+u8 kedr_store_full;			/* all claimed: the stub only counts */
 static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
 
 /**
@@ -1507,8 +1515,10 @@ static notrace void record_event(unsigned long pc, unsigned long addr,
 	if (atomic_long_read(&nr_claimed) >= num_records)
 		return;
 	i = atomic_long_inc_return(&nr_claimed) - 1;
-	if (i >= num_records)
+	if (i >= num_records) {
+		WRITE_ONCE(kedr_store_full, 1);	/* see kedr_event_stub */
 		return;
+	}
 	r = &records[i];
 	r->tid = (unsigned long)current;
 	r->pc = pc;
@@ -1723,8 +1733,10 @@ NOKPROBE_SYMBOL(kedr_on_site);
 /*
  * kedr_event_stub: the one piece of hand-written assembly. Entered with
  * %rdi = the site and, on the stack, the return address and the target's
- * %rdi. It builds a struct kedr_regs (the last push is r[0], %rax), calls
- * kedr_on_site(site, regs) and undoes it all. The kernel's C code assumes
+ * %rdi. Once the store is full, events are only counted, and the stub
+ * does just that: one per-CPU increment for each type in site->count,
+ * about ten instructions. Otherwise it builds a struct kedr_regs (the last
+ * push is r[0], %rax), calls kedr_on_site(site, regs) and undoes it all. The kernel's C code assumes
  * the direction flag is clear and the target may have set it, so the stub
  * clears it for the call; the final POPFQ restores the target's flags.
  */
@@ -1736,6 +1748,23 @@ asm(
 "	.type kedr_event_stub, @function\n"
 "kedr_event_stub:\n"
 "	pushfq\n"
+"	cmpb $0, kedr_store_full(%rip)\n"	/* fast path: the store is full, */
+"	je .Lkedr_record\n"			/* so only count the site's events */
+"	pushq %rax\n"
+"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %eax\n"
+"	testl %eax, %eax\n"
+"	je .Lkedr_record_pop\n"		/* a string: the count needs %rcx */
+"	incq %gs:event_counts(,%rax,8)\n"
+"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %eax\n"
+"	testl %eax, %eax\n"
+"	je 1f\n"
+"	incq %gs:event_counts(,%rax,8)\n"
+"1:	popq %rax\n"
+"	popfq\n"
+	ASM_RET
+".Lkedr_record_pop:\n"
+"	popq %rax\n"
+".Lkedr_record:\n"				/* the full path: record */
 "	pushq %r15\n"
 "	pushq %r14\n"
 "	pushq %r13\n"
@@ -1938,6 +1967,28 @@ static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
 }
 
 /**
+ * count_types() - what the stub counts for a site once the store is full
+ * @site: the site; its @count is filled in from its @kind
+ *
+ * The same events as kedr_on_site() gives, minus the address; string
+ * instructions count nothing when %rcx is 0, so they take the full path.
+ */
+static void count_types(struct kedr_site *site)
+{
+	static const u8 types[][2] = {
+		[KEDR_SITE_READ]   = { KEDR_EV_READ },
+		[KEDR_SITE_WRITE]  = { KEDR_EV_WRITE },
+		[KEDR_SITE_UPDATE] = { KEDR_EV_READ, KEDR_EV_WRITE },
+		[KEDR_SITE_LOCKED] = { KEDR_EV_LOCKED },
+		[KEDR_SITE_STRING] = { 0 },
+		[KEDR_SITE_ENTRY]  = { KEDR_EV_ENTRY },
+		[KEDR_SITE_EXIT]   = { KEDR_EV_EXIT },
+	};
+
+	memcpy(site->count, types[site->kind], sizeof(site->count));
+}
+
+/**
  * emit_site() - append the call that records an event, and the site
  * @e:    the emitter
  * @site: what to record
@@ -1956,8 +2007,10 @@ static void emit_site(struct kedr_emitter *e, const struct kedr_site *site)
 	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)kedr_event_stub);
 	emit_byte(e, KEDR_OP_POP_RDI);
 	/* [/snippet:emit-site] */
-	if (e->sites)
+	if (e->sites) {
 		e->sites[e->nr_sites] = *site;
+		count_types(&e->sites[e->nr_sites]);
+	}
 	e->nr_sites++;
 }
 
@@ -3642,6 +3695,7 @@ static void reset_records(void)
 
 	memset(records, 0, num_records * sizeof(*records));
 	atomic_long_set(&nr_claimed, 0);
+	WRITE_ONCE(kedr_store_full, 0);
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < KEDR_EV_COUNT; i++)
 			per_cpu(event_counts[i], cpu) = 0;
@@ -4039,6 +4093,7 @@ static int __init kedr_sample_init(void)
 {
 	int err;
 
+	BUILD_BUG_ON(offsetof(struct kedr_site, count) != KEDR_SITE_COUNT_OFF);
 	err = set_target();
 	if (err)
 		return err;

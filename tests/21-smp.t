@@ -13,7 +13,9 @@
 # 1000 calls, and the lock xadd kept its atomicity: the counter it adds to
 # grew by exactly 4000.
 #
-# One lab run, --smp 4, about 40 s.
+# Then the same with a store of 10 records, so that the stub's counting-only
+# fast path does the work: the totals must be the same.
+# One lab run, --smp 4, about 60 s.
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -31,20 +33,23 @@ ok "insmod kedr_insn_target" insmod /lab/kedr_insn_target.ko || exit 0
 
 # counter: the u32 at offset 700 of the buffer, that kit_smp's lock xadd adds 1 to
 counter() { od -A n -t u4 -j 700 -N 4 $D/data | tr -d ' '; }
+workload() {
+	p=0
+	while [ $p -lt $P ]; do
+		# each process on its own CPU; it counts the calls that succeeded
+		taskset $((1 << p)) sh -c '
+			n=0; i=0
+			while [ $i -lt '$K' ]; do
+				echo 21 >'$D'/run && n=$((n + 1))
+				i=$((i + 1))
+			done
+			echo $n >/lab/calls.'$p &
+		p=$((p + 1))
+	done
+	wait
+}
 before=$(counter)
-p=0
-while [ $p -lt $P ]; do
-	# each process on its own CPU; it counts the calls that succeeded
-	taskset $((1 << p)) sh -c '
-		n=0; i=0
-		while [ $i -lt '$K' ]; do
-			echo 21 >'$D'/run && n=$((n + 1))
-			i=$((i + 1))
-		done
-		echo $n >/lab/calls.'$p &
-	p=$((p + 1))
-done
-wait
+workload
 is "$(cat /lab/calls.*)" "$(printf '%s\n' $K $K $K $K)" "each process made $K calls"
 is "$(counter)" "$((before + N))" "lock xadd stayed atomic: the counter grew by $N"
 ok "rmmod kedr_insn_target" rmmod kedr_insn_target
@@ -98,6 +103,19 @@ is "$(get other)" "0 0 0" "no event in any other function"
 is "$(get runs)" "$K $K $K $K" "4 TIDs ran kit_run, $K times each"
 is "$(get unbalanced)" "0" "entries equal exits in every TID"
 isnt "$(get overlap)" "0" "calls from different CPUs overlapped"
+
+# The same again with a store of 10 records: once it is full, the stub
+# only counts (its fast path), and the totals must not change.
+ok "insmod kedr_sample num_records=10" insmod /lab/kedr_sample.ko \
+	target_name=kedr_insn_target num_records=10 || exit 0
+ok "insmod kedr_insn_target" insmod /lab/kedr_insn_target.ko || exit 0
+workload
+is "$(cat /lab/calls.*)" "$(printf '%s\n' $K $K $K $K)" "again, each process made $K calls"
+ok "rmmod kedr_insn_target" rmmod kedr_insn_target
+is "$(grep -c '^TID=' /sys/kernel/debug/kedr_sample/output)" "10" "10 events were stored"
+is "$(head -1 /sys/kernel/debug/kedr_sample/output | tr -d '[:alpha:][]:;.' | tr -s ' ' | sed 's/^ //')" \
+	"$(get totals)" "with the store full, [Totals] are the same as with every event stored"
+ok "rmmod kedr_sample" rmmod kedr_sample
 GUEST
 )
 lab_tap --smp 4 --timeout 400 "$guest"
