@@ -1512,9 +1512,9 @@ static notrace void record_event(unsigned long pc, unsigned long addr,
 
 	this_cpu_inc(event_counts[type]);
 	/* NB: read first, so that a full store costs no atomic operation */
-	if (atomic_long_read(&nr_claimed) >= num_records)
-		return;
-	i = atomic_long_inc_return(&nr_claimed) - 1;
+	i = atomic_long_read(&nr_claimed);
+	if (i < num_records)
+		i = atomic_long_inc_return(&nr_claimed) - 1;
 	if (i >= num_records) {
 		WRITE_ONCE(kedr_store_full, 1);	/* see kedr_event_stub */
 		return;
@@ -1735,8 +1735,11 @@ NOKPROBE_SYMBOL(kedr_on_site);
  * %rdi = the site and, on the stack, the return address and the target's
  * %rdi. Once the store is full, events are only counted, and the stub
  * does just that: one per-CPU increment for each type in site->count,
- * about ten instructions. Otherwise it builds a struct kedr_regs (the last
- * push is r[0], %rax), calls kedr_on_site(site, regs) and undoes it all. The kernel's C code assumes
+ * about fifteen instructions. It saves only the flags that CMP, TEST and
+ * INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much more; LAHF and
+ * SAHF exist in 64-bit mode on every CPU since 2005: CPUID 80000001H,
+ * ECX bit 0). Otherwise it builds a struct kedr_regs (the last push is
+ * r[0], %rax), calls kedr_on_site(site, regs) and undoes it all. The kernel's C code assumes
  * the direction flag is clear and the target may have set it, so the stub
  * clears it for the call; the final POPFQ restores the target's flags.
  */
@@ -1747,24 +1750,32 @@ asm(
 "	.globl kedr_event_stub\n"
 "	.type kedr_event_stub, @function\n"
 "kedr_event_stub:\n"
-"	pushfq\n"
-"	cmpb $0, kedr_store_full(%rip)\n"	/* fast path: the store is full, */
-"	je .Lkedr_record\n"			/* so only count the site's events */
-"	pushq %rax\n"
-"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %eax\n"
-"	testl %eax, %eax\n"
-"	je .Lkedr_record_pop\n"		/* a string: the count needs %rcx */
-"	incq %gs:event_counts(,%rax,8)\n"
-"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %eax\n"
-"	testl %eax, %eax\n"
+"	pushq %rax\n"			/* fast path: save the arithmetic */
+"	lahf\n"			/* flags in %ah (SF ZF AF PF CF) */
+"	seto %al\n"			/* and %al (OF) */
+"	cmpb $0, kedr_store_full(%rip)\n"
+"	je .Lkedr_flags\n"		/* the store is not full: record */
+"	pushq %rcx\n"
+"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"
+"	testl %ecx, %ecx\n"
+"	je .Lkedr_rcx\n"		/* a string: the count needs %rcx */
+"	incq %gs:event_counts(,%rcx,8)\n"
+"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"
+"	testl %ecx, %ecx\n"
 "	je 1f\n"
-"	incq %gs:event_counts(,%rax,8)\n"
-"1:	popq %rax\n"
-"	popfq\n"
-	ASM_RET
-".Lkedr_record_pop:\n"
+"	incq %gs:event_counts(,%rcx,8)\n"
+"1:	popq %rcx\n"
+"	addb $0x7f, %al\n"		/* OF again: 0x7f + 1 overflows */
+"	sahf\n"			/* and the others */
 "	popq %rax\n"
-".Lkedr_record:\n"				/* the full path: record */
+	ASM_RET
+".Lkedr_rcx:\n"
+"	popq %rcx\n"
+".Lkedr_flags:\n"
+"	addb $0x7f, %al\n"
+"	sahf\n"
+"	popq %rax\n"
+"	pushfq\n"			/* the full path: record */
 "	pushq %r15\n"
 "	pushq %r14\n"
 "	pushq %r13\n"

@@ -32,6 +32,8 @@ static inline void kvfree(const void *p)
 static bool process_sp_accesses;
 
 /* part 8: the jump goes after ftrace's 5-byte nop (too_small() uses it) */
+#define __stringify_1(x)	#x
+#define __stringify(x)		__stringify_1(x)
 #define KEDR_FTRACE_NOP_LEN	5
 
 /* part 6: the run-time stub; the tool's own function stands in for it */
