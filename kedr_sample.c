@@ -3176,6 +3176,36 @@ static void measure_function(struct kedr_func *f)
 	f->nr_sites = dry.nr_sites;
 }
 
+/**
+ * planned_function() - the instrumented function that contains an address
+ * @addr: an address from one of the kernel's tables
+ *
+ * Return: the function, or NULL if there is none or it is left alone.
+ */
+static struct kedr_func *planned_function(unsigned long addr)
+{
+	struct kedr_func *f = find_function(addr);
+
+	return f && !f->skip ? f : NULL;
+}
+
+/**
+ * lands_inside() - does a jump from @f to @target stay in @f's family?
+ * @f:      an instrumented function
+ * @target: the destination
+ *
+ * Return: true if @target is an instruction of @f, or of a .cold part or
+ * parent of it.
+ */
+static bool lands_inside(struct kedr_func *f, unsigned long target)
+{
+	struct kedr_func *g;
+
+	if (classify_dest(f, target, &g) == KEDR_DEST_OUTSIDE)
+		return false;
+	return g->map && map_lookup(g, target - g->addr);
+}
+
 /* [/snippet:plan] */
 
 /**
@@ -3323,36 +3353,6 @@ static const unsigned long *jump_label_sites(unsigned long from, unsigned int *n
 	}
 	*n = tgt.nr_jl_sites - lo;
 	return tgt.jl_sites + lo;
-}
-
-/**
- * planned_function() - the instrumented function that contains an address
- * @addr: an address from one of the kernel's tables
- *
- * Return: the function, or NULL if there is none or it is left alone.
- */
-static struct kedr_func *planned_function(unsigned long addr)
-{
-	struct kedr_func *f = find_function(addr);
-
-	return f && !f->skip ? f : NULL;
-}
-
-/**
- * lands_inside() - does a jump from @f to @target stay in @f's family?
- * @f:      an instrumented function
- * @target: the destination
- *
- * Return: true if @target is an instruction of @f, or of a .cold part or
- * parent of it.
- */
-static bool lands_inside(struct kedr_func *f, unsigned long target)
-{
-	struct kedr_func *g;
-
-	if (classify_dest(f, target, &g) == KEDR_DEST_OUTSIDE)
-		return false;
-	return g->map && map_lookup(g, target - g->addr);
 }
 
 /**

@@ -714,21 +714,7 @@ static bool given_to_plan(const struct kedr_func *f)
 	return !too_small(f) && strncmp(f->name, "__SCT__", 7);
 }
 
-static struct kedr_func *planned_function(unsigned long addr)
-{
-	struct kedr_func *f = find_function(addr);
-
-	return f && !f->skip ? f : NULL;
-}
-
-static bool lands_inside(struct kedr_func *f, unsigned long target)
-{
-	struct kedr_func *g;
-
-	if (classify_dest(f, target, &g) == KEDR_DEST_OUTSIDE)
-		return false;
-	return g->map && map_lookup(g, target - g->addr);
-}
+/* planned_function() and lands_inside() come from kedr_sample.c (plan) */
 
 static void skip_families(void)
 {
