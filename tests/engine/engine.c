@@ -502,8 +502,10 @@ static void unload_module(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < M.nr_funcs; i++)
+	for (i = 0; i < M.nr_funcs; i++) {
+		kvfree(M.funcs[i].insns);
 		kvfree(M.funcs[i].map);
+	}
 	free(M.funcs);
 	free(M.secaddr);
 	free(M.secexec);
@@ -783,6 +785,8 @@ static void reset_plan(void)
 	for (i = 0; i < M.nr_funcs; i++) {
 		struct kedr_func *f = &M.funcs[i];
 
+		kvfree(f->insns);
+		f->insns = NULL;
 		kvfree(f->map);
 		f->map = NULL;
 		f->parent = NULL;
@@ -856,6 +860,8 @@ static __attribute__((noinline)) unsigned int run_engine(bool report)
 		if (f->skip)
 			continue;
 		emit_function(&e, f);
+		kvfree(f->insns);	/* as write_instances() does */
+		f->insns = NULL;
 		if (e.err || e.pos != f->code_size || e.nr_sites != f->nr_sites) {
 			bad++;
 			if (report) {
