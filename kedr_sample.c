@@ -4219,6 +4219,9 @@ module_exit(kedr_sample_exit);
  *    are re-aimed at the instances (part 9).
  *  - The instances of all functions of a target must fit in
  *    KEDR_AREA_SIZE (4 MiB); a larger target is refused as a whole.
+ *  - While a target is being instrumented, its decoded instructions are
+ *    kept in memory: 80 bytes each, about 9 MB for ext4, freed as the
+ *    instances are written.
  *  - kprobes work at the start of an instrumented function (through
  *    ftrace); elsewhere in it they are refused, since the original is
  *    int3 there.
