@@ -2234,6 +2234,32 @@ enum kedr_dest {
 static struct kedr_func *find_function(unsigned long addr);
 
 /**
+ * function_at() - the function of a table that contains an address
+ * @funcs: functions sorted by address, not overlapping
+ * @n:     how many
+ * @addr:  the address
+ *
+ * Return: the function, or NULL.
+ */
+static struct kedr_func *function_at(struct kedr_func *funcs, unsigned int n,
+				     unsigned long addr)
+{
+	unsigned int lo = 0, hi = n;
+
+	while (lo < hi) {
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (addr < funcs[mid].addr)
+			hi = mid;
+		else if (addr >= funcs[mid].addr + funcs[mid].size)
+			lo = mid + 1;
+		else
+			return &funcs[mid];
+	}
+	return NULL;
+}
+
+/**
  * same_family() - are two functions parts of one function of the source?
  * @a: a function
  * @b: another
@@ -2707,33 +2733,22 @@ static unsigned int nr_patched_funcs;
  *
  * Return: the address in the instance, or 0 if @addr is not ours.
  */
-static unsigned long redirect_address(const struct kedr_func *funcs,
+static unsigned long redirect_address(struct kedr_func *funcs,
 				      unsigned int n, unsigned long addr)
 {
-	unsigned int lo = 0, hi = n;
+	const struct kedr_func *f = function_at(funcs, n, addr);
 	const struct kedr_insn_map *m;
-	const struct kedr_func *f;
 	unsigned long inst;
 
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		f = &funcs[mid];
-		if (addr < f->addr) {
-			hi = mid;
-		} else if (addr >= f->addr + f->size) {
-			lo = mid + 1;
-		} else {
-			inst = READ_ONCE(f->inst);
-			/* NB: the nop and the jump at the start are no int3 */
-			if (!inst || !f->map || addr < f->addr + KEDR_JMP_LEN +
-			    (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0))
-				return 0;
-			m = map_lookup(f, addr - f->addr);
-			return m ? inst + m->inst : 0;
-		}
-	}
-	return 0;
+	if (!f)
+		return 0;
+	inst = READ_ONCE(f->inst);
+	/* NB: the nop and the jump at the start are no int3 */
+	if (!inst || !f->map || addr < f->addr + KEDR_JMP_LEN +
+	    (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0))
+		return 0;
+	m = map_lookup(f, addr - f->addr);
+	return m ? inst + m->inst : 0;
 }
 
 /**
@@ -2747,7 +2762,7 @@ static unsigned long redirect_address(const struct kedr_func *funcs,
 static int on_die(struct notifier_block *nb, unsigned long val, void *data)
 {
 	struct die_args *args = data;
-	const struct kedr_func *funcs;
+	struct kedr_func *funcs;
 	unsigned long to = 0;
 
 	if (val != DIE_INT3 || user_mode(args->regs))
@@ -2862,20 +2877,7 @@ static struct kedr_target tgt;
  */
 static struct kedr_func *find_function(unsigned long addr)
 {
-	unsigned int lo = 0, hi = tgt.nr_funcs;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-		struct kedr_func *f = &tgt.funcs[mid];
-
-		if (addr < f->addr)
-			hi = mid;
-		else if (addr >= f->addr + f->size)
-			lo = mid + 1;
-		else
-			return f;
-	}
-	return NULL;
+	return function_at(tgt.funcs, tgt.nr_funcs, addr);
 }
 
 /**

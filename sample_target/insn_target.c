@@ -7,6 +7,8 @@
  * buffer and a way to be called, in debugfs:
  *
  *   /sys/kernel/debug/kedr_insn_target/
+ *	midjump	write anything: jump into the middle of a function (see
+ *		kit_midjump in insn_target_asm.S)
  *	run	write N: run test N (kit_tests[N] in insn_target_asm.S) on the
  *		buffer; the test's return value goes to "result"
  *	buffer	the buffer's address (hex)
@@ -71,6 +73,24 @@ static struct dentry *kit_dir;
 /* "run": write-only, its set callback is kit_run() in assembly */
 DEFINE_DEBUGFS_ATTRIBUTE(kit_run_fops, NULL, kit_run, "%llu\n");
 
+int kit_midjump(void *buf);
+
+/**
+ * kit_run_midjump() - "midjump": jump into the middle of a function
+ * @data: unused
+ * @val:  unused (any number written)
+ *
+ * Runs kit_midjump() on the buffer; its result (0x3d) goes to "result".
+ *
+ * Return: 0.
+ */
+static int kit_run_midjump(void *data, u64 val)
+{
+	kit_result = kit_midjump(kit_buffer);
+	return 0;
+}
+DEFINE_DEBUGFS_ATTRIBUTE(kit_midjump_fops, NULL, kit_run_midjump, "%llu\n");
+
 /**
  * kit_c_icall() - test 19: an indirect call from C
  * @buf: the test buffer
@@ -106,6 +126,8 @@ static int __init kit_init(void)
 
 	kit_dir = debugfs_create_dir("kedr_insn_target", NULL);
 	debugfs_create_file_unsafe("run", 0200, kit_dir, NULL, &kit_run_fops);
+	debugfs_create_file_unsafe("midjump", 0200, kit_dir, NULL,
+				   &kit_midjump_fops);
 	debugfs_create_x64("buffer", 0444, kit_dir, &kit_buffer_addr);
 	debugfs_create_blob("data", 0444, kit_dir, &kit_blob);
 	debugfs_create_x64("result", 0444, kit_dir, &kit_result);

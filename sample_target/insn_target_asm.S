@@ -409,6 +409,28 @@ rec_2:	movl	604(%rdi), %eax
 	RET
 SYM_FUNC_END(kit_rec)
 
+/*
+ * Not in kit_tests ("midjump" runs it): a jump through a register into the
+ * middle of another function. Instrumented, the middle of kit_midtarget's
+ * original is int3; kedr_sample's int3 handler must send the jump on to
+ * the same instruction in the instance, which records mid_2's write.
+ * (No entry of kit_midtarget is recorded: control never came in by its
+ * start. So this is not one of kit_tests, whose entries and exits pair.)
+ */
+SYM_FUNC_START(kit_midjump)
+	lea	kit_mid_in(%rip), %rax
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rax
+SYM_FUNC_END(kit_midjump)
+
+SYM_FUNC_START(kit_midtarget)
+mid_1:	movb	$1, 900(%rdi)		/* skipped by the jump */
+kit_mid_in:
+mid_2:	movb	$2, 901(%rdi)
+	mov	$0x3d, %eax
+	RET
+SYM_FUNC_END(kit_midtarget)
+
 /* CALL through memory: the pointer is read from the buffer */
 SYM_FUNC_START(kit_icall)
 	lea	kit_leaf(%rip), %rax

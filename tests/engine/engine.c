@@ -339,20 +339,7 @@ const char *cur_module;
 
 static struct kedr_func *find_function(unsigned long addr)
 {
-	unsigned int lo = 0, hi = M.nr_funcs;
-
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-		struct kedr_func *f = &M.funcs[mid];
-
-		if (addr < f->addr)
-			hi = mid;
-		else if (addr >= f->addr + f->size)
-			lo = mid + 1;
-		else
-			return f;
-	}
-	return NULL;
+	return function_at(M.funcs, M.nr_funcs, addr);
 }
 
 static int cmp_ulong(const void *a, const void *b)
