@@ -1345,9 +1345,9 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  * A "site" (struct kedr_site) is written once, at load time, in pages of
  * its own beside the instrumented code: the address of the original
  * instruction, the kind of event, the access size, and the memory operand
- * as the decoder saw it (base, index, scale, displacement, segment). It does not hold the
- * address that is accessed: that depends on register values known only
- * when the code runs. So kedr_event_stub saves all sixteen general
+ * as the decoder saw it (base, index, scale, displacement, segment). It
+ * does not hold the address that is accessed: that depends on register
+ * values known only when the code runs. So kedr_event_stub saves all sixteen general
  * registers and the flags on the stack, in the order of their numbers in
  * the instruction encoding (0 = %rax ... 15 = %r15), and kedr_on_site()
  * computes ``base + index * scale + disp`` from them, exactly as the CPU
@@ -1366,7 +1366,8 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    per-CPU counter (one ``incq %gs:...``, safe against interrupts and
  *    NMIs); the first num_records events are also stored, each in a slot
  *    claimed with one atomic increment, so concurrent CPUs never share a
- *    slot. Once the store is full only the counters move.
+ *    slot. Once the store is full only the counters move, and the stub
+ *    takes a shortcut that does nothing else (see kedr_event_stub below).
  *  - It runs in whatever context the target runs in: process, softirq,
  *    hard interrupt, NMI. The "TID" stored is ``current``, the task
  *    pointer, as in KEDR; in interrupt context that is the task that was
@@ -1494,7 +1495,8 @@ MODULE_PARM_DESC(num_records, "How many events to store (1..4194304, default 512
 
 static struct kedr_record *records;	/* num_records slots */
 static atomic_long_t nr_claimed;	/* slots handed out so far */
-u8 kedr_store_full;			/* all claimed: the stub only counts */
+u8 kedr_store_full;	/* all claimed: the stub only counts (not static:
+			 * the stub, in assembly, reads it) */
 static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
 
 /**
@@ -1832,17 +1834,13 @@ asm(
 #define KEDR_OP_CALL_REL32	0xE8
 #define KEDR_OP_JMP_REL32	0xE9
 #define KEDR_OP_JMP_REL8	0xEB
-#define KEDR_OP_JCC_REL8	0x70	/* 70+cc */
-#define KEDR_OP_JCC_REL32	0x80	/* 0F 80+cc */
+#define KEDR_OP_JCC_REL32	0x80	/* 0F 80+cc (Jcc rel8 is 70+cc) */
 #define KEDR_OP_INT3		0xCC
 #define KEDR_CC_MASK		0x0F	/* the condition is the low nibble */
 
 #define KEDR_JMP_LEN		5	/* E9 rel32 */
 #define KEDR_FTRACE_NOP_LEN	5	/* the jump goes after it, if there is one */
-#define KEDR_JCC_LEN		6	/* 0F 8x rel32 */
 #define KEDR_SITE_LEN		14	/* push, mov $site, call, pop: see part 6 */
-/* LOOP/JRCXZ rel8 becomes: loop +2; jmp +5; jmp rel32 target */
-#define KEDR_LOOP_SKIP		(2 + KEDR_JMP_LEN)
 /* a trampoline for a conditional tail call: exit site, then jmp */
 #define KEDR_TRAMP_LEN		(KEDR_SITE_LEN + KEDR_JMP_LEN)
 
