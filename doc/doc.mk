@@ -18,9 +18,8 @@ DOC_TOP ?= $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 DOC_BUILD := $(DOC_TOP)/build/doc
 DOC_DIR := $(DOC_TOP)/doc
 
-# Where snippets.lua looks for markers and DOC blocks, in this order (the
-# decoder moves from decoder_chapter.c into kedr_sample.c: either will do)
-DOC_SOURCES = kedr_sample.c decoder_chapter.c insn_tables.h \
+# Where snippets.lua looks for markers and DOC blocks, in this order
+DOC_SOURCES = kedr_sample.c insn_tables.h \
 	$(filter-out %.mod.c,$(patsubst $(DOC_TOP)/%,%,$(wildcard \
 		$(DOC_TOP)/sample_target/*.c $(DOC_TOP)/sample_target/*.S)))
 

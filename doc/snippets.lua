@@ -34,7 +34,7 @@ local top = os.getenv("KEDR_DOC_TOP") or "."
 local captures = os.getenv("KEDR_DOC_CAPTURES") or (top .. "/build/doc/captures")
 local sources = {}
 for f in (os.getenv("KEDR_DOC_SOURCES") or
-	  "kedr_sample.c decoder_chapter.c insn_tables.h sample_target/cfake.c"):gmatch("%S+") do
+	  "kedr_sample.c insn_tables.h sample_target/cfake.c"):gmatch("%S+") do
 	sources[#sources + 1] = f
 end
 

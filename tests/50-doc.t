@@ -15,7 +15,7 @@
 top=$TAP_TOP
 md=$top/doc/walkthrough.md
 # the same list as DOC_SOURCES in doc/doc.mk, in the same order
-sources=(kedr_sample.c decoder_chapter.c insn_tables.h)
+sources=(kedr_sample.c insn_tables.h)
 for f in "$top"/sample_target/*.c "$top"/sample_target/*.S; do
 	case $f in *.mod.c) continue ;; esac	# kbuild's, not ours
 	[ -e "$f" ] && sources+=("${f#"$top"/}")
@@ -30,7 +30,6 @@ if [ -z "$kdoc" ]; then
 	fail "scripts/kernel-doc found (linux-kbuild package)"
 else
 	kdoc_files=(kedr_sample.c)
-	[ -f "$top/decoder_chapter.c" ] && kdoc_files+=(decoder_chapter.c)
 	for f in "$top"/sample_target/*.c; do
 		case $f in *.mod.c) continue ;; esac
 		kdoc_files+=("${f#"$top"/}")

@@ -12,11 +12,9 @@ DEC_TOP := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
 DEC_BUILD := $(DEC_TOP)/build/decoder
 DEC_DIR := $(DEC_TOP)/tests/decoder
 
-# kedr_sample.c once the chapter is spliced in; decoder_chapter.c until then
-ifndef DECODER_SRC
-DECODER_SRC := $(shell grep -qs '\[snippet:decoder\]' $(DEC_TOP)/kedr_sample.c && \
-		 echo $(DEC_TOP)/kedr_sample.c || echo $(DEC_TOP)/decoder_chapter.c)
-endif
+# the file that holds the decoder's region (another one can be given, to
+# try a change to the decoder on its own)
+DECODER_SRC ?= $(DEC_TOP)/kedr_sample.c
 
 CORPUS ?= /lib/modules/6.1.0-56-amd64/kernel
 DEC_JOBS ?= 2

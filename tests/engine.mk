@@ -18,9 +18,8 @@ ENG_BUILD ?= $(ENG_TOP)/build/engine
 ENG_DIR := $(ENG_TOP)/tests/engine
 ENG_MAIN_SRC ?= $(ENG_TOP)/kedr_sample.c
 
-# kedr_sample.c once the decoder chapter is spliced in; decoder_chapter.c until then
-ENG_DECODER_SRC ?= $(shell grep -qs '\[snippet:decoder\]' $(ENG_TOP)/kedr_sample.c && \
-		     echo $(ENG_TOP)/kedr_sample.c || echo $(ENG_TOP)/decoder_chapter.c)
+# the file that holds the decoder's region, kedr_sample.c unless given
+ENG_DECODER_SRC ?= $(ENG_TOP)/kedr_sample.c
 
 ENG_CORPUS ?= /lib/modules/6.1.0-56-amd64/kernel
 ENG_CC ?= gcc
