@@ -1741,7 +1741,10 @@ NOKPROBE_SYMBOL(kedr_on_site);
  * INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much more; LAHF and
  * SAHF exist in 64-bit mode on every CPU since 2005: CPUID 80000001H,
  * ECX bit 0). Otherwise it builds a struct kedr_regs (the last push is
- * r[0], %rax), calls kedr_on_site(site, regs) and undoes it all. The kernel's C code assumes
+ * r[0], %rax), calls kedr_on_site(site, regs) and undoes it all; the
+ * flags, too, come back through SAHF unless the target had set the
+ * direction flag, the one flag our C code may not run with (then POPFQ).
+ * Nothing else in RFLAGS (IF, AC...) is changed by the C code. The kernel's C code assumes
  * the direction flag is clear and the target may have set it, so the stub
  * clears it for the call; the final POPFQ restores the target's flags.
  */
@@ -1794,10 +1797,12 @@ asm(
 "	pushq %rdx\n"
 "	pushq %rcx\n"
 "	pushq %rax\n"
-"	pushq 0x80(%rsp)\n"	/* the flags again, to clear DF in a copy: */
-"	andq $~0x400, (%rsp)\n"	/* X86_EFLAGS_DF (objtool rejects a plain CLD) */
+"	testl $0x400, 0x80(%rsp)\n"	/* X86_EFLAGS_DF: the target set it? */
+"	jz 2f\n"
+"	pushq 0x80(%rsp)\n"	/* rare: clear DF in a copy of the flags */
+"	andq $~0x400, (%rsp)\n"	/* (objtool rejects a plain CLD) */
 "	popfq\n"
-"	movq %rsp, %rsi\n"
+"2:	movq %rsp, %rsi\n"
 "	call kedr_on_site\n"
 "	popq %rax\n"
 "	popq %rcx\n"
@@ -1815,7 +1820,19 @@ asm(
 "	popq %r13\n"
 "	popq %r14\n"
 "	popq %r15\n"
-"	popfq\n"
+"	testl $0x400, (%rsp)\n"	/* DF was set: POPFQ restores it */
+"	jnz 3f\n"
+"	pushq %rax\n"			/* else only the arithmetic flags */
+"	movzbl 9(%rsp), %eax\n"	/* changed: OF is bit 11 of RFLAGS, */
+"	shrb $3, %al\n"
+"	andb $1, %al\n"
+"	movb 8(%rsp), %ah\n"		/* SF ZF AF PF CF its low byte, */
+"	addb $0x7f, %al\n"		/* as in the shortcut above */
+"	sahf\n"
+"	popq %rax\n"
+"	leaq 8(%rsp), %rsp\n"		/* drop RFLAGS (LEA: flags untouched) */
+	ASM_RET
+"3:	popfq\n"
 	ASM_RET
 "	.size kedr_event_stub, .-kedr_event_stub\n"
 "	.popsection\n");
