@@ -3043,34 +3043,35 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 	return 0;
 }
 
+/* [snippet:plan] */
 /**
  * link_cold_parts() - point each "foo.cold" at "foo"
- * @t: the target
+ * @funcs: the target's functions
+ * @n:     how many
  */
-static void link_cold_parts(struct kedr_target *t)
+static void link_cold_parts(struct kedr_func *funcs, unsigned int n)
 {
 	unsigned int i, j;
 
-	for (i = 0; i < t->nr_funcs; i++) {
-		struct kedr_func *f = &t->funcs[i];
+	for (i = 0; i < n; i++) {
+		struct kedr_func *f = &funcs[i];
 		size_t len;
 
 		if (!f->cold)
 			continue;
 		len = strstr(f->name, ".cold") - f->name;
-		for (j = 0; j < t->nr_funcs; j++) {
-			const char *name = t->funcs[j].name;
+		for (j = 0; j < n; j++) {
+			const char *name = funcs[j].name;
 
-			if (!t->funcs[j].cold && strlen(name) == len &&
+			if (!funcs[j].cold && strlen(name) == len &&
 			    !strncmp(name, f->name, len)) {
-				f->parent = &t->funcs[j];
+				f->parent = &funcs[j];
 				break;
 			}
 		}
 	}
 }
 
-/* [snippet:plan] */
 /**
  * skip_function() - leave a function alone, and say why
  * @f:   the function
@@ -3216,6 +3217,27 @@ static void measure_function(struct kedr_func *f)
 	}
 	f->code_size = dry.pos;
 	f->nr_sites = dry.nr_sites;
+}
+
+/**
+ * skip_families() - a function and its .cold parts go together
+ * @funcs: the target's functions
+ * @n:     how many
+ *
+ * If one part is left alone, so are the others: the jumps between them are
+ * re-aimed only between instances.
+ */
+static void skip_families(struct kedr_func *funcs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)		/* a part takes its parent */
+		if (funcs[i].parent && funcs[i].skip)
+			skip_function(funcs[i].parent,
+				      "a .cold part of it is left alone", 0);
+	for (i = 0; i < n; i++)		/* a parent takes its parts */
+		if (funcs[i].parent && funcs[i].parent->skip)
+			skip_function(&funcs[i], "its parent is left alone", 0);
 }
 
 /**
@@ -3530,31 +3552,6 @@ static void reaim_kernel_tables(struct kedr_target *t, struct module *mod)
 }
 
 /**
- * skip_families() - a function and its .cold parts go together
- * @t: the target
- *
- * If one part is left alone, so are the others: the jumps between them are
- * re-aimed only between instances.
- */
-static void skip_families(struct kedr_target *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->nr_funcs; i++) {	/* a part takes its parent */
-		struct kedr_func *f = &t->funcs[i];
-
-		if (f->parent && f->skip)
-			skip_function(f->parent, "a .cold part of it is left alone", 0);
-	}
-	for (i = 0; i < t->nr_funcs; i++) {	/* a parent takes its parts */
-		struct kedr_func *f = &t->funcs[i];
-
-		if (f->parent && f->parent->skip)
-			skip_function(f, "its parent is left alone", 0);
-	}
-}
-
-/**
  * plan_target() - decide what to instrument, and measure it
  * @t:   the target, its functions collected
  * @mod: the target module
@@ -3563,7 +3560,7 @@ static void plan_target(struct kedr_target *t, struct module *mod)
 {
 	unsigned int i;
 
-	link_cold_parts(t);
+	link_cold_parts(t->funcs, t->nr_funcs);
 	for (i = 0; i < t->nr_funcs; i++) {
 		struct kedr_func *f = &t->funcs[i];
 
@@ -3577,9 +3574,9 @@ static void plan_target(struct kedr_target *t, struct module *mod)
 	for (i = 0; i < t->nr_funcs; i++)
 		if (!t->funcs[i].skip)
 			measure_function(&t->funcs[i]);
-	skip_families(t);
+	skip_families(t->funcs, t->nr_funcs);
 	check_kernel_tables(mod);
-	skip_families(t);
+	skip_families(t->funcs, t->nr_funcs);
 	for (i = 0; i < t->nr_funcs; i++) {
 		struct kedr_func *f = &t->funcs[i];
 		struct kedr_region *r = f->init ? &t->init : &t->core;

@@ -687,28 +687,7 @@ static void collect_functions(void)
 	qsort(M.jl_sites, M.nr_jl_sites, sizeof(*M.jl_sites), cmp_ulong);
 }
 
-static void link_cold_parts(void)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < M.nr_funcs; i++) {
-		struct kedr_func *f = &M.funcs[i];
-		size_t len;
-
-		if (!f->cold)
-			continue;
-		len = strstr(f->name, ".cold") - f->name;
-		for (j = 0; j < M.nr_funcs; j++) {
-			const char *name = M.funcs[j].name;
-
-			if (!M.funcs[j].cold && strlen(name) == len &&
-			    !strncmp(name, f->name, len)) {
-				f->parent = &M.funcs[j];
-				break;
-			}
-		}
-	}
-}
+/* link_cold_parts() and skip_families() come from kedr_sample.c (plan) */
 
 /* ---- Plan and write (as plan_target(), write_instances()) ------------- */
 
@@ -718,24 +697,6 @@ static bool given_to_plan(const struct kedr_func *f)
 }
 
 /* planned_function() and lands_inside() come from kedr_sample.c (plan) */
-
-static void skip_families(void)
-{
-	unsigned int i;
-
-	for (i = 0; i < M.nr_funcs; i++) {
-		struct kedr_func *f = &M.funcs[i];
-
-		if (f->parent && f->skip)
-			skip_function(f->parent, "a .cold part of it is left alone", 0);
-	}
-	for (i = 0; i < M.nr_funcs; i++) {
-		struct kedr_func *f = &M.funcs[i];
-
-		if (f->parent && f->parent->skip)
-			skip_function(f, "its parent is left alone", 0);
-	}
-}
 
 static void check_kernel_tables(void)
 {
@@ -812,7 +773,7 @@ static __attribute__((noinline)) unsigned int run_engine(bool report)
 	unsigned long size = 0;
 	unsigned int i, bad = 0;
 
-	link_cold_parts();
+	link_cold_parts(M.funcs, M.nr_funcs);
 	for (i = 0; i < M.nr_funcs; i++) {
 		struct kedr_func *f = &M.funcs[i];
 
@@ -826,9 +787,9 @@ static __attribute__((noinline)) unsigned int run_engine(bool report)
 	for (i = 0; i < M.nr_funcs; i++)	/* as plan_target(): maps first */
 		if (!M.funcs[i].skip)
 			measure_function(&M.funcs[i]);
-	skip_families();
+	skip_families(M.funcs, M.nr_funcs);
 	check_kernel_tables();
-	skip_families();
+	skip_families(M.funcs, M.nr_funcs);
 	for (i = 0; i < M.nr_funcs; i++) {
 		struct kedr_func *f = &M.funcs[i];
 
