@@ -1368,6 +1368,11 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    claimed with one atomic increment, so concurrent CPUs never share a
  *    slot. Once the store is full only the counters move, and the stub
  *    takes a shortcut that does nothing else (see kedr_event_stub below).
+ *  - Most sites do not even call the stub once the store is full: where
+ *    the target's arithmetic flags are dead, the emitter puts the count
+ *    itself in the instrumented code, and the call behind a test of
+ *    kedr_store_full (part 7, emit_site()). In Debian's modules that is
+ *    four sites in five.
  *  - It runs in whatever context the target runs in: process, softirq,
  *    hard interrupt, NMI. The "TID" stored is ``current``, the task
  *    pointer, as in KEDR; in interrupt context that is the task that was
@@ -1408,6 +1413,7 @@ enum kedr_site_kind {
 #define KEDR_SITE_RIP		0x01	/* RIP-relative: the address is known */
 #define KEDR_SITE_ADDR32	0x02	/* 67 prefix: 32-bit address arithmetic */
 #define KEDR_SITE_REP		0x04	/* string op with REP/REPE/REPNE */
+#define KEDR_SITE_COUNTED	0x08	/* the emitted code counts it (part 7) */
 
 /* More register numbers (the decoder names %rsp and %rbp; SDM vol. 2, Table 2-2) */
 #define KEDR_REG_RCX	1
@@ -1426,10 +1432,12 @@ enum kedr_site_kind {
  * @scale:    the index's scale factor: 1, 2, 4 or 8
  * @seg:      KEDR_SEG_FS, KEDR_SEG_GS or KEDR_SEG_NONE
  * @string:   for KEDR_SITE_STRING, which one (enum kedr_str_op)
- * @flags:    KEDR_SITE_RIP, KEDR_SITE_ADDR32, KEDR_SITE_REP
+ * @flags:    KEDR_SITE_RIP, KEDR_SITE_ADDR32, KEDR_SITE_REP,
+ *            KEDR_SITE_COUNTED
  * @count:    the event types (enum kedr_event_type) this site counts, for
  *            the stub's fast path once the store is full; 0 where the
- *            count depends on the registers (string instructions)
+ *            count depends on the registers (string instructions) or
+ *            where the emitted code counts (KEDR_SITE_COUNTED)
  * @bitreg:   for BT/BTS/BTR/BTC with a register bit offset, that register,
  *            else KEDR_REG_NONE
  */
@@ -1501,18 +1509,22 @@ static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
 
 /**
  * record_event() - count an event, and store it if there is room
- * @pc:   see struct kedr_record
+ * @s:    the site (its @pc goes into the record)
  * @addr: see struct kedr_record
  * @size: see struct kedr_record
  * @type: enum kedr_event_type
+ *
+ * A site marked KEDR_SITE_COUNTED is counted by the emitted code itself
+ * (see emit_site()), so it is not counted here again.
  */
-static notrace void record_event(unsigned long pc, unsigned long addr,
+static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 				 unsigned long size, unsigned int type)
 {
 	struct kedr_record *r;
 	long i;
 
-	this_cpu_inc(event_counts[type]);
+	if (!(s->flags & KEDR_SITE_COUNTED))
+		this_cpu_inc(event_counts[type]);
 	/* NB: read first, so that a full store costs no atomic operation */
 	i = atomic_long_read(&nr_claimed);
 	if (i < num_records)
@@ -1523,7 +1535,7 @@ static notrace void record_event(unsigned long pc, unsigned long addr,
 	}
 	r = &records[i];
 	r->tid = (unsigned long)current;
-	r->pc = pc;
+	r->pc = s->pc;
 	r->addr = addr;
 	r->size = size;
 	smp_store_release(&r->type, type);
@@ -1666,23 +1678,23 @@ static notrace void record_string(const struct kedr_site *s,
 
 	switch (s->string) {
 	case KEDR_STR_MOVS:
-		record_event(s->pc, src, len, KEDR_EV_READ);
-		record_event(s->pc, dst, len, KEDR_EV_WRITE);
+		record_event(s, src, len, KEDR_EV_READ);
+		record_event(s, dst, len, KEDR_EV_WRITE);
 		break;
 	case KEDR_STR_CMPS:
-		record_event(s->pc, src, len, KEDR_EV_READ);
-		record_event(s->pc, dst, len, KEDR_EV_READ);
+		record_event(s, src, len, KEDR_EV_READ);
+		record_event(s, dst, len, KEDR_EV_READ);
 		break;
 	case KEDR_STR_LODS:
 	case KEDR_STR_OUTS:
-		record_event(s->pc, src, len, KEDR_EV_READ);
+		record_event(s, src, len, KEDR_EV_READ);
 		break;
 	case KEDR_STR_SCAS:
-		record_event(s->pc, dst, len, KEDR_EV_READ);
+		record_event(s, dst, len, KEDR_EV_READ);
 		break;
 	case KEDR_STR_STOS:
 	case KEDR_STR_INS:
-		record_event(s->pc, dst, len, KEDR_EV_WRITE);
+		record_event(s, dst, len, KEDR_EV_WRITE);
 		break;
 	}
 }
@@ -1704,10 +1716,10 @@ __visible notrace void kedr_on_site(const struct kedr_site *s,
 
 	switch (s->kind) {
 	case KEDR_SITE_ENTRY:
-		record_event(s->pc, s->pc, 0, KEDR_EV_ENTRY);
+		record_event(s, s->pc, 0, KEDR_EV_ENTRY);
 		return;
 	case KEDR_SITE_EXIT:
-		record_event(s->pc, s->pc, 0, KEDR_EV_EXIT);
+		record_event(s, s->pc, 0, KEDR_EV_EXIT);
 		return;
 	case KEDR_SITE_STRING:
 		record_string(s, regs);
@@ -1716,17 +1728,17 @@ __visible notrace void kedr_on_site(const struct kedr_site *s,
 	addr = operand_address(s, regs);
 	switch (s->kind) {
 	case KEDR_SITE_READ:
-		record_event(s->pc, addr, s->size, KEDR_EV_READ);
+		record_event(s, addr, s->size, KEDR_EV_READ);
 		break;
 	case KEDR_SITE_WRITE:
-		record_event(s->pc, addr, s->size, KEDR_EV_WRITE);
+		record_event(s, addr, s->size, KEDR_EV_WRITE);
 		break;
 	case KEDR_SITE_UPDATE:
-		record_event(s->pc, addr, s->size, KEDR_EV_READ);
-		record_event(s->pc, addr, s->size, KEDR_EV_WRITE);
+		record_event(s, addr, s->size, KEDR_EV_READ);
+		record_event(s, addr, s->size, KEDR_EV_WRITE);
 		break;
 	case KEDR_SITE_LOCKED:
-		record_event(s->pc, addr, s->size, KEDR_EV_LOCKED);
+		record_event(s, addr, s->size, KEDR_EV_LOCKED);
 		break;
 	}
 }
@@ -2017,29 +2029,105 @@ static void count_types(struct kedr_site *site)
 	memcpy(site->count, types[site->kind], sizeof(site->count));
 }
 
+/* What the inline count of a site is made of (see emit_site()) */
+#define KEDR_PREFIX_GS		0x65
+#define KEDR_OP_GRP1_EB_IB	0x80	/* CMP r/m8, imm8: 80 /7 ib */
+#define KEDR_MODRM_CMP_RIP	0x3D	/* mod=00 reg=/7 rm=101: disp32(%rip) */
+#define KEDR_OP_JNE_REL8	0x75
+#define KEDR_OP_GRP1_EV_IB	0x83	/* ADD r/m, imm8: 83 /0 ib */
+#define KEDR_MODRM_ADD_SIB	0x04	/* mod=00 reg=/0 rm=100: a SIB follows */
+#define KEDR_SIB_DISP32		0x25	/* no base, no index: just disp32 */
+
 /**
- * emit_site() - append the call that records an event, and the site
+ * emit_store_check() - append "if the store is full, skip the call"
+ * @e: the emitter
+ *
+ * ``cmpb $0, kedr_store_full(%rip); jne`` over the KEDR_SITE_LEN bytes
+ * of the call sequence that follows.
+ */
+static void emit_store_check(struct kedr_emitter *e)
+{
+	const u8 cmpb[] = { KEDR_OP_GRP1_EB_IB, KEDR_MODRM_CMP_RIP };
+	const u8 tail[] = { 0, KEDR_OP_JNE_REL8, KEDR_SITE_LEN };
+	/* NB: %rip is the end of the instruction, after its imm8 */
+	s32 rel = (unsigned long)&kedr_store_full - (e->addr + e->pos + 7);
+
+	emit_bytes(e, cmpb, sizeof(cmpb));
+	emit_bytes(e, &rel, 4);
+	emit_bytes(e, tail, sizeof(tail));
+}
+
+/**
+ * emit_count() - append "addq $1, %gs:event_counts[type]"
+ * @e:    the emitter
+ * @type: enum kedr_event_type
+ *
+ * The address of a per-cpu variable is its offset from this CPU's %gs
+ * base; the offsets of a module's per-cpu variables fit in 32 bits
+ * (kedr_sample_init() checks it), as in this_cpu_add(). Why ADD $1 and not
+ * INC, one byte shorter: INC keeps CF, so it depends on the flags before
+ * it, and an emulator such as QEMU must then work out CF from the last
+ * operation that set it; ADD sets them all.
+ */
+static void emit_count(struct kedr_emitter *e, u8 type)
+{
+	const u8 addq[] = { KEDR_PREFIX_GS, KEDR_OP_REX_W, KEDR_OP_GRP1_EV_IB,
+			    KEDR_MODRM_ADD_SIB, KEDR_SIB_DISP32 };
+	s32 counter = (__force unsigned long)&event_counts[type];
+
+	emit_bytes(e, addq, sizeof(addq));
+	emit_bytes(e, &counter, 4);
+	emit_byte(e, 1);
+}
+
+/**
+ * emit_site() - append the code that records an event, and the site
  * @e:    the emitter
  * @site: what to record
+ * @flags_free: the target's arithmetic flags are dead here (flags_dead())
+ *
+ * Always the call of part 6. Where the flags are free and the events of
+ * the site do not depend on the registers, the count is done inline, and
+ * the call only when the store is not full yet::
+ *
+ *   cmpb $0, kedr_store_full(%rip)
+ *   jne  1f                          ; full: just count
+ *   push %rdi; mov $site, %rdi; call kedr_event_stub; pop %rdi
+ *   1: addq $1, %gs:event_counts+8*TYPE  ; per type of event, READ etc.
+ *
+ * Once the store is full (after 512 events by default) an event then
+ * costs three instructions instead of a call.
  */
-static void emit_site(struct kedr_emitter *e, const struct kedr_site *site)
+static void emit_site(struct kedr_emitter *e, const struct kedr_site *site,
+		      bool flags_free)
 {
 	/* [snippet:emit-site] */
 	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
 	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
 				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
+	struct kedr_site s = *site;
+	unsigned int i;
 
+	count_types(&s);
+	if (!s.count[0])
+		flags_free = false;	/* strings: the count needs %rcx */
+	if (flags_free)
+		emit_store_check(e);
 	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
 	 * imm32 holds its address */
 	emit_bytes(e, mov_site, sizeof(mov_site));
 	emit_bytes(e, &where, 4);
 	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)kedr_event_stub);
 	emit_byte(e, KEDR_OP_POP_RDI);
-	/* [/snippet:emit-site] */
-	if (e->sites) {
-		e->sites[e->nr_sites] = *site;
-		count_types(&e->sites[e->nr_sites]);
+	if (flags_free) {
+		for (i = 0; i < ARRAY_SIZE(s.count) && s.count[i]; i++)
+			emit_count(e, s.count[i]);
+		s.flags |= KEDR_SITE_COUNTED;	/* the stub must not count it */
+		memset(s.count, 0, sizeof(s.count));
 	}
+	/* [/snippet:emit-site] */
+	if (e->sites)
+		e->sites[e->nr_sites] = s;
 	e->nr_sites++;
 }
 
@@ -2048,16 +2136,17 @@ static void emit_site(struct kedr_emitter *e, const struct kedr_site *site)
  * @e:    the emitter
  * @kind: KEDR_SITE_ENTRY or KEDR_SITE_EXIT
  * @func: the address of the function (of the parent, for a .cold part)
+ * @flags_free: see emit_site()
  */
 static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
-			       unsigned long func)
+			       unsigned long func, bool flags_free)
 {
 	struct kedr_site site = {
 		.pc = func, .kind = kind, .base = KEDR_REG_NONE,
 		.index = KEDR_REG_NONE, .bitreg = KEDR_REG_NONE,
 	};
 
-	emit_site(e, &site);
+	emit_site(e, &site, flags_free);
 }
 
 /**
@@ -2151,9 +2240,10 @@ static s8 bit_offset_register(const struct kedr_insn *in)
  * @e:  the emitter
  * @in: the instruction
  * @pc: its address in the original
+ * @flags_free: see emit_site()
  */
 static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
-			     unsigned long pc)
+			     unsigned long pc, bool flags_free)
 {
 	struct kedr_site site = {
 		.pc = pc, .size = in->access_size,
@@ -2192,7 +2282,7 @@ static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
 	if (in->class == KEDR_CLASS_STACK && in->access == KEDR_ACC_WRITE &&
 	    in->mem.base == KEDR_REG_RSP)
 		site.disp += in->access_size;
-	emit_site(e, &site);
+	emit_site(e, &site, flags_free);
 }
 
 /**
@@ -2229,6 +2319,8 @@ static void emit_copy(struct kedr_emitter *e, const struct kedr_insn *in,
  * @exit_pc: what its exit events name: the function, or a .cold part's parent
  * @jl:   the next static key site at or after the current instruction
  * @nr_jl: how many sites are left from @jl on (the list is sorted)
+ * @fjl:  the first static key site of the function (for flags_dead())
+ * @nr_fjl: how many the function has
  */
 struct kedr_fctx {
 	struct kedr_func *f;
@@ -2237,6 +2329,8 @@ struct kedr_fctx {
 	unsigned long exit_pc;
 	const unsigned long *jl;
 	unsigned int nr_jl;
+	const unsigned long *fjl;
+	unsigned int nr_fjl;
 };
 
 /* Where a direct jump or call goes, seen from the function it is in */
@@ -2391,7 +2485,7 @@ static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
 		dest = x->tramp_base + KEDR_TRAMP_LEN * e->nr_tramps++;
 
 	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)
-		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc); /* we leave */
+		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false); /* we leave */
 	e->insn_pos = e->pos;
 	switch (in->flow) {
 	case KEDR_FLOW_CALL:
@@ -2469,15 +2563,186 @@ static void emit_jump_label(struct kedr_emitter *e, const struct kedr_fctx *x,
 }
 
 /**
+ * DOC: When the flags are free
+ *
+ * The inline count of emit_site() changes the arithmetic flags (CF, PF,
+ * AF, ZF, SF, OF): CMP and INC write them. It may go only where the
+ * target's own code does not need the flags it had there, that is where
+ * they are *dead*: whatever path the code takes from there, some
+ * instruction overwrites all six before any instruction reads one. This
+ * is the classic liveness question of compilers, answered here the cheap
+ * way: flags_dead() follows the code forward from the instruction, and
+ * answers "dead" only when it meets an instruction that sets all the
+ * flags (ADD, SUB, AND, OR, XOR, CMP, TEST, NEG) before any that may
+ * read them. It walks through instructions known to leave the flags
+ * unread (MOV, LEA, PUSH, INC, shifts, calls...), follows unconditional
+ * jumps within the function, and gives up, answering "live", on anything
+ * else: a conditional jump (it reads them), a return or a jump out of the
+ * function (hand-written assembly may hand the flags to the caller), a
+ * static key, an instruction it does not know, or 32 steps.
+ *
+ * A call is walked through: the function called may leave the flags as
+ * they were (hand-written assembly sometimes does), and if it changes
+ * them, the caller cannot have been counting on them. Being wrong by
+ * saying "live" costs a little time; being wrong by saying "dead" would
+ * change what the target computes, so every doubt goes to "live".
+ */
+
+/* What an instruction does with the arithmetic flags (flags_use()) */
+enum kedr_flags_use {
+	KEDR_FLAGS_MAY_READ,	/* reads them, or we do not know */
+	KEDR_FLAGS_KEEP,	/* does not read them (it may change some) */
+	KEDR_FLAGS_SET,		/* sets all six without reading any */
+};
+
+/* ALU ops of the first opcode row: ADD OR ADC SBB AND SUB XOR CMP 00-3D */
+#define KEDR_ALU_ADC	2
+#define KEDR_ALU_SBB	3
+#define KEDR_GRP_RCL	2	/* shift group C0-D3: /2 RCL and /3 RCR read CF */
+#define KEDR_GRP_RCR	3
+#define KEDR_GRP3_NEG	3	/* F6/F7: /0 /1 TEST, /2 NOT, /3 NEG, /4-/7 MUL... */
+#define KEDR_GRP5_CALL	2	/* FE/FF: /0 INC, /1 DEC, /2 CALL, /6 PUSH */
+#define KEDR_GRP5_PUSH	6
+
+/**
+ * flags_use() - what one instruction does with the arithmetic flags
+ * @in: the instruction
+ *
+ * Only the common integer instructions are classified; anything else
+ * (VEX-encoded, x87, system...) "may read" them.
+ *
+ * Return: enum kedr_flags_use.
+ */
+static enum kedr_flags_use flags_use(const struct kedr_insn *in)
+{
+	u8 op = in->opcode, reg = (in->modrm >> 3) & 7;
+
+	if (in->vex != KEDR_VEX_NONE)
+		return KEDR_FLAGS_MAY_READ;
+	if (in->map == KEDR_MAP_0F) {
+		switch (op) {
+		case 0x1F:			/* NOP Ev */
+		case 0xA3: case 0xAB:		/* BT, BTS Ev, Gv */
+		case 0xB3: case 0xBB:		/* BTR, BTC Ev, Gv */
+		case 0xBA:			/* BT.. Ev, Ib */
+		case 0xAF:			/* IMUL Gv, Ev */
+		case 0xB0: case 0xB1:		/* CMPXCHG */
+		case 0xB6: case 0xB7:		/* MOVZX */
+		case 0xBE: case 0xBF:		/* MOVSX */
+		case 0xB8: case 0xBC: case 0xBD:	/* POPCNT, BSF, BSR */
+		case 0xC0: case 0xC1:		/* XADD */
+		case 0xC7:			/* CMPXCHG8B/16B, RDRAND... */
+			return KEDR_FLAGS_KEEP;
+		}
+		if (op >= 0xC8 && op <= 0xCF)	/* BSWAP */
+			return KEDR_FLAGS_KEEP;
+		return KEDR_FLAGS_MAY_READ;
+	}
+	if (in->map == KEDR_MAP_0F38)	/* MOVBE, CRC32 */
+		return op == 0xF0 || op == 0xF1 ? KEDR_FLAGS_KEEP :
+			KEDR_FLAGS_MAY_READ;
+	if (in->map != KEDR_MAP_1BYTE)
+		return KEDR_FLAGS_MAY_READ;
+
+	if (op < 0x40 && (op & 7) < 6) {	/* the ALU row: 00-05 ... 38-3D */
+		if (op >> 3 == KEDR_ALU_ADC || op >> 3 == KEDR_ALU_SBB)
+			return KEDR_FLAGS_MAY_READ;
+		return KEDR_FLAGS_SET;
+	}
+	switch (op) {
+	case 0x80: case 0x81: case 0x83:	/* the ALU ops with an immediate */
+		return reg == KEDR_ALU_ADC || reg == KEDR_ALU_SBB ?
+			KEDR_FLAGS_MAY_READ : KEDR_FLAGS_SET;
+	case 0x84: case 0x85: case 0xA8: case 0xA9:	/* TEST */
+		return KEDR_FLAGS_SET;
+	case 0xF6: case 0xF7:
+		return reg < 2 || reg == KEDR_GRP3_NEG ? KEDR_FLAGS_SET :
+			KEDR_FLAGS_KEEP;
+	case 0xC0: case 0xC1: case 0xD0: case 0xD1: case 0xD2: case 0xD3:
+		return reg == KEDR_GRP_RCL || reg == KEDR_GRP_RCR ?
+			KEDR_FLAGS_MAY_READ : KEDR_FLAGS_KEEP;
+	case 0xFE: case 0xFF:
+		return reg < 2 || reg == KEDR_GRP5_CALL || reg == KEDR_GRP5_PUSH ?
+			KEDR_FLAGS_KEEP : KEDR_FLAGS_MAY_READ;
+	case 0x63:				/* MOVSXD */
+	case 0x68: case 0x69: case 0x6A: case 0x6B:	/* PUSH imm, IMUL */
+	case 0x86: case 0x87:			/* XCHG */
+	case 0x88: case 0x89: case 0x8A: case 0x8B:	/* MOV */
+	case 0x8C: case 0x8D: case 0x8E: case 0x8F:	/* MOV Sreg, LEA, POP */
+	case 0x98: case 0x99:			/* CDQE, CQO & co. */
+	case 0xA0: case 0xA1: case 0xA2: case 0xA3:	/* MOV moffs */
+	case 0xA4: case 0xA5: case 0xA6: case 0xA7:	/* MOVS, CMPS */
+	case 0xAA: case 0xAB: case 0xAC: case 0xAD:	/* STOS, LODS */
+	case 0xAE: case 0xAF:			/* SCAS */
+	case 0xC6: case 0xC7:			/* MOV imm */
+	case 0xE8:				/* CALL: see the DOC above */
+		return KEDR_FLAGS_KEEP;
+	}
+	if ((op >= 0x50 && op <= 0x5F) ||	/* PUSH, POP */
+	    (op >= 0x90 && op <= 0x97) ||	/* NOP, XCHG */
+	    (op >= 0xB0 && op <= 0xBF))		/* MOV imm */
+		return KEDR_FLAGS_KEEP;
+	return KEDR_FLAGS_MAY_READ;
+}
+
+#define KEDR_FLAGS_LOOKAHEAD	32	/* instructions flags_dead() follows */
+
+/**
+ * flags_dead() - are the arithmetic flags dead before an instruction?
+ * @x: the function being emitted
+ * @i: the index of the instruction in its insns
+ *
+ * See "When the flags are free" above.
+ *
+ * Return: true if they are surely dead: the code there may change them.
+ */
+static bool flags_dead(const struct kedr_fctx *x, unsigned int i)
+{
+	const struct kedr_func *f = x->f;
+	unsigned int steps, k;
+
+	for (steps = 0; steps < KEDR_FLAGS_LOOKAHEAD && i < f->nr_insns; steps++) {
+		const struct kedr_insn *in = &f->insns[i];
+		unsigned long pc = f->addr + f->map[i].orig, target;
+		const struct kedr_insn_map *m;
+
+		for (k = 0; k < x->nr_fjl; k++)
+			if (x->fjl[k] == pc)
+				return false;	/* the kernel may make it a jump */
+		if (in->flow == KEDR_FLOW_JMP) {
+			target = pc + in->length + in->branch_disp;
+			if (target <= f->addr || target >= f->addr + f->size)
+				return false;	/* leaves the function */
+			m = map_lookup(f, target - f->addr);
+			if (!m)
+				return false;
+			i = m - f->map;
+			continue;
+		}
+		switch (flags_use(in)) {
+		case KEDR_FLAGS_SET:
+			return true;
+		case KEDR_FLAGS_MAY_READ:
+			return false;
+		case KEDR_FLAGS_KEEP:
+			break;
+		}
+		i++;
+	}
+	return false;
+}
+
+/**
  * emit_insn() - append one instruction and what records it
  * @e:  the emitter
  * @x:  the function being emitted
  * @in: the instruction, decoded
- * @off: its offset in the function
+ * @i:  its index in the function's insns
  */
 static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
-		      const struct kedr_insn *in, unsigned int off)
+		      const struct kedr_insn *in, unsigned int i)
 {
+	unsigned int off = x->f->map[i].orig;
 	unsigned long pc = x->f->addr + off;
 	const u8 *code = x->code + off;
 
@@ -2486,7 +2751,7 @@ static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
 		return;
 	}
 	if (records_access(in))
-		emit_access_site(e, in, pc);
+		emit_access_site(e, in, pc, flags_dead(x, i));
 	switch (in->flow) {
 	case KEDR_FLOW_CALL:
 	case KEDR_FLOW_JMP:
@@ -2496,7 +2761,8 @@ static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
 		return;
 	case KEDR_FLOW_RET:
 	case KEDR_FLOW_JMP_IND:
-		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc);
+		/* NB: the flags may be for the caller: no inline count */
+		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false);
 		break;
 	}
 	emit_copy(e, in, code, pc);
@@ -2525,7 +2791,7 @@ static void emit_trampolines(struct kedr_emitter *e, const struct kedr_fctx *x)
 		target = f->addr + f->map[i].orig + in->length + in->branch_disp;
 		if (classify_dest(f, target, &g) != KEDR_DEST_OUTSIDE)
 			continue;
-		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc);
+		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false);
 		emit_jump(e, KEDR_OP_JMP_REL32, target);
 	}
 }
@@ -2550,11 +2816,14 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 	unsigned int i;
 
 	x.jl = jump_label_sites(f->addr, &x.nr_jl);
+	x.fjl = x.jl;
+	while (x.nr_fjl < x.nr_jl && x.jl[x.nr_fjl] < f->addr + f->size)
+		x.nr_fjl++;
 	if (!f->cold)
-		emit_boundary_site(e, KEDR_SITE_ENTRY, f->addr);
+		emit_boundary_site(e, KEDR_SITE_ENTRY, f->addr, flags_dead(&x, 0));
 	for (i = 0; i < f->nr_insns; i++) {
 		f->map[i].inst = e->pos;
-		emit_insn(e, &x, &f->insns[i], f->map[i].orig);
+		emit_insn(e, &x, &f->insns[i], i);
 		f->map[i].copy = e->insn_pos;
 	}
 	f->body_size = e->pos;
@@ -4144,9 +4413,15 @@ static bool target_is_loaded(void)
  */
 static int __init kedr_sample_init(void)
 {
+	long counters = (__force long)&event_counts[KEDR_EV_COUNT];
 	int err;
 
 	BUILD_BUG_ON(offsetof(struct kedr_site, count) != KEDR_SITE_COUNT_OFF);
+	/* emit_count() writes the per-cpu offset of a counter as a disp32 */
+	if (counters != (s32)counters) {
+		pr_err("the per-cpu counters are out of reach of a disp32\n");
+		return -ENOMEM;
+	}
 	err = set_target();
 	if (err)
 		return err;

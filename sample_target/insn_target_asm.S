@@ -29,12 +29,13 @@
  *	272-311  kit_lock		700-719  kit_smp (tests/21-smp.t)
  *	320-383  kit_str		720-847  kit_modrm (and 1520)
  *					796-815  kit_btreg
+ *	900-901  kit_midjump		920-943  kit_flags
  */
 
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 
-#define KIT_NR_TESTS	25	/* entries in kit_tests, checked at its end */
+#define KIT_NR_TESTS	26	/* entries in kit_tests, checked at its end */
 
 	.text
 
@@ -521,6 +522,61 @@ btr_2:	btsl	%ecx, 800(%rdi)		/* dword at 800 - 4 */
 SYM_FUNC_END(kit_btreg)
 
 /*
+ * Accesses where the arithmetic flags are live: set before the access,
+ * read after it. kedr_sample may count inline (CMP and INC, changing the
+ * flags) only where they are dead (kedr_sample.c, flags_dead()); here it
+ * must take the call, which keeps them. Each case adds to %eax what the
+ * flags say, so a wrong "dead" changes the result, whether the store is
+ * full (CMP finds 1) or not (0): CF and ZF come out wrong either way.
+ * The last access is one where they are dead (ADD sets them all).
+ */
+SYM_FUNC_START(kit_flags)
+	xor	%eax, %eax
+	mov	$1, %ecx
+	cmp	$2, %ecx		/* CF = 1 */
+flg_1:	mov	920(%rdi), %rdx		/* ... read by JB */
+	jb	1f
+	or	$0x100, %eax
+1:	stc
+flg_2:	mov	%rdx, 928(%rdi)		/* CF read by ADC */
+	adc	$1, %eax		/* + 2 */
+	cmp	%ecx, %ecx		/* ZF = 1 */
+flg_3:	mov	928(%rdi), %rdx		/* ... read after a jump */
+	jmp	2f
+	nop
+2:	setz	%dl
+	movzbl	%dl, %edx
+	shl	$2, %edx
+	add	%edx, %eax		/* + 4 */
+	cmp	$5, %ecx		/* CF = 1 */
+flg_4:	mov	932(%rdi), %rdx		/* ... read after a call */
+	call	kit_flags_keep		/* which keeps the flags */
+	jae	3f
+	add	$8, %eax		/* + 8 */
+3:	cmp	$3, %ecx		/* CF = 1 */
+flg_5:	mov	936(%rdi), %rdx
+	inc	%edx			/* INC keeps CF */
+	sbb	$-16, %eax		/* + 16 + 1 */
+	call	kit_flags_ret		/* returns CF = 1 */
+	adc	$32, %eax		/* + 32 + 1 */
+flg_6:	add	940(%rdi), %edx		/* the flags are dead here */
+	RET
+SYM_FUNC_END(kit_flags)
+
+/* kit_flags' helpers: one keeps the flags, one returns with CF = 1 */
+SYM_FUNC_START(kit_flags_keep)
+flgk_1:	mov	924(%rdi), %r8
+	RET
+SYM_FUNC_END(kit_flags_keep)
+
+SYM_FUNC_START(kit_flags_ret)
+	mov	$1, %r8d
+	cmp	$2, %r8d		/* CF = 1 ... */
+flgr_1:	mov	924(%rdi), %r8		/* ... for the caller */
+	RET
+SYM_FUNC_END(kit_flags_ret)
+
+/*
  * The test table: "echo N > run" calls kit_tests[N]. tests/insn-classes.events
  * numbers the tests in this order.
  */
@@ -552,6 +608,7 @@ SYM_DATA_START_LOCAL(kit_tests)
 	.quad	kit_modrm		/* 22 */
 	.quad	kit_jmp_ind		/* 23 */
 	.quad	kit_btreg		/* 24 */
+	.quad	kit_flags		/* 25 */
 SYM_DATA_END(kit_tests)
 	.if	(. - kit_tests) != KIT_NR_TESTS * 8
 	.error	"KIT_NR_TESTS does not match kit_tests"

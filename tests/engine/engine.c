@@ -104,27 +104,29 @@ struct host_record {
 
 static struct host_record *h_records;
 static long h_num_records, h_claimed;
-unsigned long h_counts[8];
-unsigned char h_store_full;
+unsigned long event_counts[8];	/* %gs:event_counts with a %gs base of 0 */
+u8 kedr_store_full;
 static unsigned long h_gs_base;
 
-static __attribute__((noinline)) void host_record_event(unsigned long pc, unsigned long addr,
+static __attribute__((noinline)) void host_record_event(const struct kedr_site *s,
+							unsigned long addr,
 							unsigned long size, unsigned int type)
 {
 	struct host_record *r;
 	long i;
 
-	h_counts[type]++;
+	if (!(s->flags & KEDR_SITE_COUNTED))
+		event_counts[type]++;
 	i = __atomic_load_n(&h_claimed, __ATOMIC_RELAXED);
 	if (i < h_num_records)
 		i = __atomic_add_fetch(&h_claimed, 1, __ATOMIC_SEQ_CST) - 1;
 	if (i >= h_num_records) {
-		h_store_full = 1;
+		kedr_store_full = 1;
 		return;
 	}
 	r = &h_records[i];
 	r->tid = (unsigned long)&h_claimed;
-	r->pc = pc;
+	r->pc = s->pc;
 	r->addr = addr;
 	r->size = size;
 	__atomic_store_n(&r->type, type, __ATOMIC_RELEASE);
@@ -138,10 +140,10 @@ __attribute__((used, force_align_arg_pointer)) void host_on_site(const struct ke
 	regs->r[KEDR_REG_RSP] = (unsigned long)(&regs->rdi + 1);
 	switch (s->kind) {
 	case KEDR_SITE_ENTRY:
-		host_record_event(s->pc, s->pc, 0, 4);
+		host_record_event(s, s->pc, 0, 4);
 		return;
 	case KEDR_SITE_EXIT:
-		host_record_event(s->pc, s->pc, 0, 5);
+		host_record_event(s, s->pc, 0, 5);
 		return;
 	case KEDR_SITE_STRING:
 		return;		/* not in the workloads */
@@ -161,17 +163,17 @@ __attribute__((used, force_align_arg_pointer)) void host_on_site(const struct ke
 		addr += h_gs_base;
 	switch (s->kind) {
 	case KEDR_SITE_READ:
-		host_record_event(s->pc, addr, s->size, 1);
+		host_record_event(s, addr, s->size, 1);
 		break;
 	case KEDR_SITE_WRITE:
-		host_record_event(s->pc, addr, s->size, 2);
+		host_record_event(s, addr, s->size, 2);
 		break;
 	case KEDR_SITE_UPDATE:
-		host_record_event(s->pc, addr, s->size, 1);
-		host_record_event(s->pc, addr, s->size, 2);
+		host_record_event(s, addr, s->size, 1);
+		host_record_event(s, addr, s->size, 2);
 		break;
 	case KEDR_SITE_LOCKED:
-		host_record_event(s->pc, addr, s->size, 3);
+		host_record_event(s, addr, s->size, 3);
 		break;
 	}
 }
@@ -186,17 +188,17 @@ asm(
 "	pushq %rax\n"
 "	lahf\n"
 "	seto %al\n"
-"	cmpb $0, h_store_full(%rip)\n"
+"	cmpb $0, kedr_store_full(%rip)\n"
 "	je .Lflags\n"
 "	pushq %rcx\n"
 "	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"
 "	testl %ecx, %ecx\n"
 "	je .Lrcx\n"
-"	incq h_counts(,%rcx,8)\n"
+"	incq event_counts(,%rcx,8)\n"
 "	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"
 "	testl %ecx, %ecx\n"
 "	je 1f\n"
-"	incq h_counts(,%rcx,8)\n"
+"	incq event_counts(,%rcx,8)\n"
 "1:	popq %rcx\n"
 "	addb $0x7f, %al\n"
 "	sahf\n"
@@ -303,7 +305,7 @@ static struct {
 static struct {
 	unsigned long modules, load_failed, functions, aliases, cold, too_small_etc;
 	unsigned long planned, instrumented, verified, cold_instrumented;
-	unsigned long insns, sites, site_kind[8], jl_sites, loops, tramps, family_jumps;
+	unsigned long insns, sites, inline_sites, site_kind[8], jl_sites, loops, tramps, family_jumps;
 	unsigned long table_jumps, size_ok, mismatches, bad_funcs, emit_errors;
 	unsigned long orig_bytes, inst_bytes, unknown_relocs, fentry_nops;
 	const char *reason[MAX_REASONS];
@@ -879,6 +881,103 @@ static bool site_seq_at(const struct vctx *v, unsigned int pos)
 		v->f->inst + pos + 13 + rd32(p + 9) == (unsigned long)kedr_event_stub;
 }
 
+/* the inline count (kedr_sample.c, emit_site()): before the site sequence,
+ * "cmpb $0, kedr_store_full(%rip); jne +14" (over it); after it, one
+ * "addq $1, %gs:event_counts+8*type" per event type */
+#define CHECK_LEN 9
+#define COUNT_LEN 10
+
+static bool store_check_at(const struct vctx *v, unsigned int pos)
+{
+	const u8 *p = v->inst + pos;
+
+	if (pos + CHECK_LEN > v->f->code_size)
+		return false;
+	return p[0] == 0x80 && p[1] == 0x3d && p[6] == 0 && p[7] == 0x75 &&
+		p[8] == SITE_SEQ_LEN &&
+		v->f->inst + pos + 7 + rd32(p + 2) == (unsigned long)&kedr_store_full;
+}
+
+/* the event type an "addq $1, %gs:disp32" at @pos counts, or -1 */
+static int count_at(const struct vctx *v, unsigned int pos)
+{
+	const u8 *p = v->inst + pos;
+	long off;
+
+	if (pos + COUNT_LEN > v->f->code_size || p[0] != 0x65 || p[1] != 0x48 ||
+	    p[2] != 0x83 || p[3] != 0x04 || p[4] != 0x25 || p[9] != 1)
+		return -1;
+	off = rd32(p + 5) - (long)(unsigned long)event_counts;
+	if (off < 0 || off % 8 || off / 8 >= 8)
+		return -1;
+	return off / 8;
+}
+
+/*
+ * The flags oracle: Capstone's own table of what each instruction does
+ * to RFLAGS (detail on), walked forward from @pc along the straight line
+ * and unconditional jumps inside @f. True if all six arithmetic flags are
+ * written before any is read; false if one is read first, or the walk
+ * cannot tell (it leaves the function, returns, or takes 64 steps).
+ */
+static csh cs_flags;
+
+#define FL_TEST (X86_EFLAGS_TEST_OF | X86_EFLAGS_TEST_SF | X86_EFLAGS_TEST_ZF | \
+		 X86_EFLAGS_TEST_PF | X86_EFLAGS_TEST_CF | X86_EFLAGS_TEST_AF)
+
+static unsigned int flags_written(uint64_t fl)
+{
+	static const uint64_t w[6] = {
+		X86_EFLAGS_MODIFY_OF | X86_EFLAGS_RESET_OF | X86_EFLAGS_SET_OF | X86_EFLAGS_UNDEFINED_OF,
+		X86_EFLAGS_MODIFY_SF | X86_EFLAGS_RESET_SF | X86_EFLAGS_SET_SF | X86_EFLAGS_UNDEFINED_SF,
+		X86_EFLAGS_MODIFY_ZF | X86_EFLAGS_RESET_ZF | X86_EFLAGS_SET_ZF | X86_EFLAGS_UNDEFINED_ZF,
+		X86_EFLAGS_MODIFY_PF | X86_EFLAGS_RESET_PF | X86_EFLAGS_SET_PF | X86_EFLAGS_UNDEFINED_PF,
+		X86_EFLAGS_MODIFY_CF | X86_EFLAGS_RESET_CF | X86_EFLAGS_SET_CF | X86_EFLAGS_UNDEFINED_CF,
+		X86_EFLAGS_MODIFY_AF | X86_EFLAGS_RESET_AF | X86_EFLAGS_SET_AF | X86_EFLAGS_UNDEFINED_AF,
+	};
+	unsigned int i, n = 0;
+
+	for (i = 0; i < 6; i++)
+		n += !!(fl & w[i]);
+	return n;
+}
+
+static bool oracle_flags_dead(const struct kedr_func *f, unsigned long pc)
+{
+	cs_insn *insn = cs_malloc(cs_flags);
+	bool dead = false;
+	unsigned int steps;
+
+	for (steps = 0; steps < 64; steps++) {
+		const uint8_t *code = (const uint8_t *)pc;
+		size_t size = f->addr + f->size - pc;
+		uint64_t addr = pc, fl;
+		const cs_x86 *x;
+
+		if (pc < f->addr || pc >= f->addr + f->size ||
+		    !cs_disasm_iter(cs_flags, &code, &size, &addr, insn))
+			break;
+		x = &insn->detail->x86;
+		fl = x->eflags;
+		if (fl & FL_TEST)
+			break;
+		if (flags_written(fl) == 6) {
+			dead = true;
+			break;
+		}
+		if (insn->id == X86_INS_JMP && x->op_count == 1 && x->operands[0].type == X86_OP_IMM) {
+			pc = x->operands[0].imm;
+			continue;
+		}
+		if (cs_insn_group(cs_flags, insn, CS_GRP_JUMP) || cs_insn_group(cs_flags, insn, CS_GRP_RET) ||
+		    cs_insn_group(cs_flags, insn, CS_GRP_INT) || cs_insn_group(cs_flags, insn, CS_GRP_IRET))
+			break;
+		pc = addr;
+	}
+	cs_free(insn, 1);
+	return dead;
+}
+
 static void vbad(struct vctx *v, const char *fmt, ...)
 {
 	char buf[256];
@@ -903,6 +1002,15 @@ static const struct kedr_site *take_site(struct vctx *v, u8 kind)
 	const struct kedr_site *s;
 	u32 imm;
 
+	/* the events each kind counts, from the rules (STRING: none inline) */
+	static const u8 kind_events[7][2] = {
+		{ 1 }, { 2 }, { 1, 2 }, { 3 }, { 0 }, { 4 }, { 5 },
+	};
+	bool inl = store_check_at(v, v->pos);
+	unsigned int k;
+
+	if (inl)
+		v->pos += CHECK_LEN;
 	if (!site_seq_at(v, v->pos)) {
 		vbad(v, "expected a %s site", kind_name[kind]);
 		return NULL;
@@ -921,6 +1029,28 @@ static const struct kedr_site *take_site(struct vctx *v, u8 kind)
 		return NULL;
 	}
 	S.site_kind[kind]++;
+	if (!inl) {
+		if (s->flags & KEDR_SITE_COUNTED)
+			vbad(v, "a site marked counted inline, without the count");
+		return s;
+	}
+	if (!kind_events[kind][0] || !(s->flags & KEDR_SITE_COUNTED) || s->count[0] || s->count[1]) {
+		vbad(v, "inline count: %s site, flags 0x%x, count %u %u", kind_name[kind],
+		     s->flags, s->count[0], s->count[1]);
+		return NULL;
+	}
+	for (k = 0; k < 2 && kind_events[kind][k]; k++) {
+		if (count_at(v, v->pos) != kind_events[kind][k]) {
+			vbad(v, "inline count: expected addq $1, %%gs:event_counts[%u]", kind_events[kind][k]);
+			return NULL;
+		}
+		v->pos += COUNT_LEN;
+	}
+	S.inline_sites++;
+	if (!oracle_flags_dead(v->f, v->f->addr + v->off)) {
+		vbad(v, "inline count where Capstone does not see the flags dead");
+		return NULL;
+	}
 	return s;
 }
 
@@ -1011,7 +1141,7 @@ static void expect_access(struct vctx *v, const struct kedr_insn *in, unsigned l
 			flags |= KEDR_SITE_REP;
 		if (in->prefixes & KEDR_P_ADSIZE)
 			flags |= KEDR_SITE_ADDR32;
-		if (s->string != in->str_op || s->seg != seg || s->flags != flags)
+		if (s->string != in->str_op || s->seg != seg || (s->flags & ~KEDR_SITE_COUNTED) != flags)
 			vbad(v, "string site: op %u seg %u flags 0x%x, expected %u %u 0x%x",
 			     s->string, s->seg, s->flags, in->str_op, seg, flags);
 		return;
@@ -1026,7 +1156,7 @@ static void expect_access(struct vctx *v, const struct kedr_insn *in, unsigned l
 		flags |= KEDR_SITE_RIP;
 	if (in->mem.addr32)
 		flags |= KEDR_SITE_ADDR32;
-	if (s->flags != flags || s->seg != seg)
+	if ((s->flags & ~KEDR_SITE_COUNTED) != flags || s->seg != seg)
 		vbad(v, "site flags 0x%x seg %u, expected 0x%x %u", s->flags, s->seg, flags, seg);
 	if (in->mem.rip) {
 		if (s->rip_addr != pc + in->length + in->mem.disp)
@@ -1197,7 +1327,7 @@ static void verify_insn(struct vctx *v, unsigned int i, const struct kedr_insn *
 	}
 	if (v->bad)
 		return;
-	if (site_seq_at(v, v->pos))
+	if (site_seq_at(v, v->pos) || store_check_at(v, v->pos))
 		return vbad(v, "a site the rules do not predict");
 	if (f->map[i].copy != v->pos)
 		vbad(v, "map says the copy is at +0x%x", f->map[i].copy);
@@ -1344,6 +1474,9 @@ static int do_check(char **named, int nnamed)
 	unsigned int i;
 	int k;
 
+	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs_flags) != CS_ERR_OK)
+		return 2;
+	cs_option(cs_flags, CS_OPT_DETAIL, CS_OPT_ON);
 	for (i = 0; i < npaths; i++)
 		check_module(paths[i]);
 	for (k = 0; k < nnamed; k++)
@@ -1361,6 +1494,8 @@ static int do_check(char **named, int nnamed)
 	       S.site_kind[KEDR_SITE_EXIT], S.site_kind[KEDR_SITE_READ],
 	       S.site_kind[KEDR_SITE_WRITE], S.site_kind[KEDR_SITE_UPDATE],
 	       S.site_kind[KEDR_SITE_LOCKED], S.site_kind[KEDR_SITE_STRING]);
+	printf("inline counts: %lu of the sites (the flags dead there, Capstone agreeing)\n",
+	       S.inline_sites);
 	printf("seen: %lu static key sites, %lu LOOP/JRCXZ, %lu trampolines, %lu jumps within .cold families, %lu indexed indirect jumps\n",
 	       S.jl_sites, S.loops, S.tramps, S.family_jumps, S.table_jumps);
 	printf("code: %lu original bytes -> %lu instrumented bytes (%.2fx)\n",
@@ -1604,8 +1739,8 @@ static int do_run(const char *path, int reps)
 					n *= WL_PLAIN_SCALE;
 				h_num_records = m == 2 ? 4194304 : 1;
 				h_claimed = m == 2 ? 0 : 1;	/* count: the store is full */
-				h_store_full = 0;	/* the first event finds out */
-				memset(h_counts, 0, sizeof(h_counts));
+				kedr_store_full = 0;	/* the first event finds out */
+				memset(event_counts, 0, sizeof(event_counts));
 				t0 = wall_now();
 				if (w)
 					((chase_fn)code)(nodes, n);
@@ -1634,7 +1769,7 @@ static int do_run(const char *path, int reps)
 		}
 	}
 	printf("HOST counted events in the last run: read %lu, write %lu (by construction: %.0f)\n",
-	       h_counts[1], h_counts[2], WL_NCHASE * 2.0);
+	       event_counts[1], event_counts[2], WL_NCHASE * 2.0);
 	return 0;
 }
 

@@ -36,7 +36,12 @@ static bool process_sp_accesses;
 #define __stringify(x)		__stringify_1(x)
 #define KEDR_FTRACE_NOP_LEN	5
 
-/* part 6: the run-time stub; the tool's own function stands in for it */
+/* part 6: the run-time stub, the store's flag and the counters; the
+ * tool's own stand in for them. In user space the %gs base is 0, so the
+ * emitted "incq %gs:event_counts+8*type" adds to the tool's global. */
 void kedr_event_stub(void);
+extern u8 kedr_store_full;
+extern unsigned long event_counts[8];
+#define __force
 
 #endif /* KEDR_ESHIM_H */
