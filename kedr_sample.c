@@ -4547,4 +4547,8 @@ module_exit(kedr_sample_exit);
  *     with "make bench".
  *  5. Make %pS name instances: what would kedr_sample need to give the
  *     kernel so that a WARN in an instance says "cfake_read+0x32"?
+ *  6. flags_dead() gives up at a static key, which may be a nop or a jump.
+ *     Make it follow both ways (the flags are dead if they are dead on
+ *     both), and count the sites that gain an inline count (make
+ *     emitter-corpus-check prints them).
  */

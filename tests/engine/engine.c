@@ -944,10 +944,16 @@ static unsigned int flags_written(uint64_t fl)
 
 static bool oracle_flags_dead(const struct kedr_func *f, unsigned long pc)
 {
-	cs_insn *insn = cs_malloc(cs_flags);
+	cs_insn *insn;
 	bool dead = false;
 	unsigned int steps;
 
+	if (!cs_flags) {
+		if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs_flags) != CS_ERR_OK)
+			return false;
+		cs_option(cs_flags, CS_OPT_DETAIL, CS_OPT_ON);
+	}
+	insn = cs_malloc(cs_flags);
 	for (steps = 0; steps < 64; steps++) {
 		const uint8_t *code = (const uint8_t *)pc;
 		size_t size = f->addr + f->size - pc;
@@ -1474,9 +1480,6 @@ static int do_check(char **named, int nnamed)
 	unsigned int i;
 	int k;
 
-	if (cs_open(CS_ARCH_X86, CS_MODE_64, &cs_flags) != CS_ERR_OK)
-		return 2;
-	cs_option(cs_flags, CS_OPT_DETAIL, CS_OPT_ON);
 	for (i = 0; i < npaths; i++)
 		check_module(paths[i]);
 	for (k = 0; k < nnamed; k++)
