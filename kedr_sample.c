@@ -399,6 +399,8 @@ struct kedr_mem {
  * @imm_off:	offset of the immediate (or branch displacement), 0 if none
  * @imm_size:	its size: 0, 1, 2, 3 (ENTER Iw, Ib), 4 or 8
  * @imm:	its value, sign-extended (ENTER: both, little-endian)
+ * @flags_dead:	not the decoder's: set by find_dead_flags() (part 7) when
+ *		the function is planned
  * @has_mem:	there is an explicit memory operand (ModRM mod != 11, or moffs)
  * @mem:	that operand
  * @access:	KEDR_ACC_* on @mem, or on [rsi]/[rdi] for string operations;
@@ -436,6 +438,7 @@ struct kedr_insn {
 	u8 disp_size;
 	u8 imm_off;
 	u8 imm_size;
+	bool flags_dead;
 	s64 imm;
 	bool has_mem;
 	struct kedr_mem mem;
@@ -2007,27 +2010,21 @@ static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
 	emit_rel32(e, target);
 }
 
-/**
- * count_types() - what the stub counts for a site once the store is full
- * @site: the site; its @count is filled in from its @kind
- *
- * The same events as kedr_on_site() gives, minus the address; string
- * instructions count nothing when %rcx is 0, so they take the full path.
+/*
+ * What a site counts, by kind (enum kedr_site_kind): the same events as
+ * kedr_on_site() gives, minus the address. String instructions count
+ * nothing when %rcx is 0, so the stub takes its full path for them.
  */
-static void count_types(struct kedr_site *site)
-{
-	static const u8 types[][2] = {
-		[KEDR_SITE_READ]   = { KEDR_EV_READ },
-		[KEDR_SITE_WRITE]  = { KEDR_EV_WRITE },
-		[KEDR_SITE_UPDATE] = { KEDR_EV_READ, KEDR_EV_WRITE },
-		[KEDR_SITE_LOCKED] = { KEDR_EV_LOCKED },
-		[KEDR_SITE_STRING] = { 0 },
-		[KEDR_SITE_ENTRY]  = { KEDR_EV_ENTRY },
-		[KEDR_SITE_EXIT]   = { KEDR_EV_EXIT },
-	};
-
-	memcpy(site->count, types[site->kind], sizeof(site->count));
-}
+#define KEDR_SITE_MAX_TYPES	2
+static const u8 kedr_count_types[][KEDR_SITE_MAX_TYPES] = {
+	[KEDR_SITE_READ]   = { KEDR_EV_READ },
+	[KEDR_SITE_WRITE]  = { KEDR_EV_WRITE },
+	[KEDR_SITE_UPDATE] = { KEDR_EV_READ, KEDR_EV_WRITE },
+	[KEDR_SITE_LOCKED] = { KEDR_EV_LOCKED },
+	[KEDR_SITE_STRING] = { 0 },
+	[KEDR_SITE_ENTRY]  = { KEDR_EV_ENTRY },
+	[KEDR_SITE_EXIT]   = { KEDR_EV_EXIT },
+};
 
 /* What the inline count of a site is made of (see emit_site()) */
 #define KEDR_PREFIX_GS		0x65
@@ -2084,7 +2081,8 @@ static void emit_count(struct kedr_emitter *e, u8 type)
  * emit_site() - append the code that records an event, and the site
  * @e:    the emitter
  * @site: what to record
- * @flags_free: the target's arithmetic flags are dead here (flags_dead())
+ * @flags_free: the target's arithmetic flags are dead here (see
+ *              find_dead_flags())
  *
  * Always the call of part 6. Where the flags are free and the events of
  * the site do not depend on the registers, the count is done inline, and
@@ -2105,12 +2103,11 @@ static void emit_site(struct kedr_emitter *e, const struct kedr_site *site,
 	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
 	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
 				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
-	struct kedr_site s = *site;
+	const u8 *types = kedr_count_types[site->kind];
 	unsigned int i;
 
-	count_types(&s);
-	if (!s.count[0])
-		flags_free = false;	/* strings: the count needs %rcx */
+	if (site->kind == KEDR_SITE_STRING)
+		flags_free = false;	/* the count needs %rcx */
 	if (flags_free)
 		emit_store_check(e);
 	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
@@ -2119,15 +2116,18 @@ static void emit_site(struct kedr_emitter *e, const struct kedr_site *site,
 	emit_bytes(e, &where, 4);
 	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)kedr_event_stub);
 	emit_byte(e, KEDR_OP_POP_RDI);
-	if (flags_free) {
-		for (i = 0; i < ARRAY_SIZE(s.count) && s.count[i]; i++)
-			emit_count(e, s.count[i]);
-		s.flags |= KEDR_SITE_COUNTED;	/* the stub must not count it */
-		memset(s.count, 0, sizeof(s.count));
-	}
+	for (i = 0; flags_free && i < KEDR_SITE_MAX_TYPES && types[i]; i++)
+		emit_count(e, types[i]);
 	/* [/snippet:emit-site] */
-	if (e->sites)
-		e->sites[e->nr_sites] = s;
+	if (e->sites) {
+		struct kedr_site *s = &e->sites[e->nr_sites];
+
+		*s = *site;
+		if (flags_free)	/* the stub must not count it again */
+			s->flags |= KEDR_SITE_COUNTED;
+		else
+			memcpy(s->count, types, sizeof(s->count));
+	}
 	e->nr_sites++;
 }
 
@@ -2319,8 +2319,6 @@ static void emit_copy(struct kedr_emitter *e, const struct kedr_insn *in,
  * @exit_pc: what its exit events name: the function, or a .cold part's parent
  * @jl:   the next static key site at or after the current instruction
  * @nr_jl: how many sites are left from @jl on (the list is sorted)
- * @fjl:  the first static key site of the function (for flags_dead())
- * @nr_fjl: how many the function has
  */
 struct kedr_fctx {
 	struct kedr_func *f;
@@ -2329,8 +2327,6 @@ struct kedr_fctx {
 	unsigned long exit_pc;
 	const unsigned long *jl;
 	unsigned int nr_jl;
-	const unsigned long *fjl;
-	unsigned int nr_fjl;
 };
 
 /* Where a direct jump or call goes, seen from the function it is in */
@@ -2566,20 +2562,21 @@ static void emit_jump_label(struct kedr_emitter *e, const struct kedr_fctx *x,
  * DOC: When the flags are free
  *
  * The inline count of emit_site() changes the arithmetic flags (CF, PF,
- * AF, ZF, SF, OF): CMP and INC write them. It may go only where the
+ * AF, ZF, SF, OF): CMP and ADD write them. It may go only where the
  * target's own code does not need the flags it had there, that is where
  * they are *dead*: whatever path the code takes from there, some
  * instruction overwrites all six before any instruction reads one. This
- * is the classic liveness question of compilers, answered here the cheap
- * way: flags_dead() follows the code forward from the instruction, and
- * answers "dead" only when it meets an instruction that sets all the
- * flags (ADD, SUB, AND, OR, XOR, CMP, TEST, NEG) before any that may
- * read them. It walks through instructions known to leave the flags
- * unread (MOV, LEA, PUSH, INC, shifts, calls...), follows unconditional
- * jumps within the function, and gives up, answering "live", on anything
- * else: a conditional jump (it reads them), a return or a jump out of the
- * function (hand-written assembly may hand the flags to the caller), a
- * static key, an instruction it does not know, or 32 steps.
+ * is the liveness question of compilers, and find_dead_flags() answers it
+ * the way they do, going backwards over the function: before an
+ * instruction that sets all the flags without reading them (ADD, SUB,
+ * AND, OR, XOR, CMP, TEST, NEG) they are dead; before one that may read
+ * them they are live; before one known to leave them unread (MOV, LEA,
+ * PUSH, INC, shifts, calls...) they are whatever they are after it, and
+ * before an unconditional jump within the function, whatever they are at
+ * its target. Everything else counts as a reader: a conditional jump, a
+ * return or a jump out of the function (hand-written assembly may hand
+ * the flags to the caller), a static key (the kernel may turn its nop
+ * into a jump), an instruction flags_use() does not know.
  *
  * A call is walked through: the function called may leave the flags as
  * they were (hand-written assembly sometimes does), and if it changes
@@ -2590,15 +2587,48 @@ static void emit_jump_label(struct kedr_emitter *e, const struct kedr_fctx *x,
 
 /* What an instruction does with the arithmetic flags (flags_use()) */
 enum kedr_flags_use {
-	KEDR_FLAGS_MAY_READ,	/* reads them, or we do not know */
+	KEDR_FLAGS_MAY_READ = 0,	/* reads them, or we do not know */
 	KEDR_FLAGS_KEEP,	/* does not read them (it may change some) */
 	KEDR_FLAGS_SET,		/* sets all six without reading any */
+	KEDR_FLAGS_BY_REG,	/* a group: ModRM.reg says (flags_use()) */
 };
 
-/* ALU ops of the first opcode row: ADD OR ADC SBB AND SUB XOR CMP 00-3D */
-#define KEDR_ALU_ADC	2
+/*
+ * The one-byte opcodes (Intel SDM vol. 2, Table A-2 and the instructions'
+ * "Flags Affected"); an opcode not listed "may read" them. ADC and SBB
+ * (10-1D) read CF, the Jcc (70-7F) read them, PUSHF and LAHF (9C, 9F)
+ * copy them.
+ */
+static const u8 kedr_flags_1byte[256] = {
+	[0x00 ... 0x05] = KEDR_FLAGS_SET,	/* ADD */
+	[0x08 ... 0x0D] = KEDR_FLAGS_SET,	/* OR */
+	[0x20 ... 0x25] = KEDR_FLAGS_SET,	/* AND */
+	[0x28 ... 0x2D] = KEDR_FLAGS_SET,	/* SUB */
+	[0x30 ... 0x35] = KEDR_FLAGS_SET,	/* XOR */
+	[0x38 ... 0x3D] = KEDR_FLAGS_SET,	/* CMP */
+	[0x50 ... 0x5F] = KEDR_FLAGS_KEEP,	/* PUSH, POP */
+	[0x63]          = KEDR_FLAGS_KEEP,	/* MOVSXD */
+	[0x68 ... 0x6B] = KEDR_FLAGS_KEEP,	/* PUSH imm, IMUL */
+	[0x80 ... 0x83] = KEDR_FLAGS_BY_REG,	/* the ALU ops with an immediate */
+	[0x84 ... 0x85] = KEDR_FLAGS_SET,	/* TEST */
+	[0x86 ... 0x8F] = KEDR_FLAGS_KEEP,	/* XCHG, MOV, LEA, POP */
+	[0x90 ... 0x99] = KEDR_FLAGS_KEEP,	/* NOP, XCHG, CDQE, CQO & co. */
+	[0xA0 ... 0xA7] = KEDR_FLAGS_KEEP,	/* MOV moffs, MOVS, CMPS */
+	[0xA8 ... 0xA9] = KEDR_FLAGS_SET,	/* TEST */
+	[0xAA ... 0xAF] = KEDR_FLAGS_KEEP,	/* STOS, LODS, SCAS */
+	[0xB0 ... 0xBF] = KEDR_FLAGS_KEEP,	/* MOV imm */
+	[0xC0 ... 0xC1] = KEDR_FLAGS_BY_REG,	/* shifts and rotates */
+	[0xC6 ... 0xC7] = KEDR_FLAGS_KEEP,	/* MOV imm */
+	[0xD0 ... 0xD3] = KEDR_FLAGS_BY_REG,	/* shifts and rotates */
+	[0xE8]          = KEDR_FLAGS_KEEP,	/* CALL: see the DOC above */
+	[0xF6 ... 0xF7] = KEDR_FLAGS_BY_REG,	/* TEST, NOT, NEG, MUL... */
+	[0xFE ... 0xFF] = KEDR_FLAGS_BY_REG,	/* INC, DEC, CALL, PUSH... */
+};
+
+/* ModRM.reg of the groups */
+#define KEDR_ALU_ADC	2	/* 80-83: /2 ADC and /3 SBB read CF */
 #define KEDR_ALU_SBB	3
-#define KEDR_GRP_RCL	2	/* shift group C0-D3: /2 RCL and /3 RCR read CF */
+#define KEDR_GRP_RCL	2	/* C0-D3: /2 RCL and /3 RCR read CF */
 #define KEDR_GRP_RCR	3
 #define KEDR_GRP3_NEG	3	/* F6/F7: /0 /1 TEST, /2 NOT, /3 NEG, /4-/7 MUL... */
 #define KEDR_GRP5_CALL	2	/* FE/FF: /0 INC, /1 DEC, /2 CALL, /6 PUSH */
@@ -2611,7 +2641,7 @@ enum kedr_flags_use {
  * Only the common integer instructions are classified; anything else
  * (VEX-encoded, x87, system...) "may read" them.
  *
- * Return: enum kedr_flags_use.
+ * Return: enum kedr_flags_use, never KEDR_FLAGS_BY_REG.
  */
 static enum kedr_flags_use flags_use(const struct kedr_insn *in)
 {
@@ -2619,6 +2649,25 @@ static enum kedr_flags_use flags_use(const struct kedr_insn *in)
 
 	if (in->vex != KEDR_VEX_NONE)
 		return KEDR_FLAGS_MAY_READ;
+	if (in->map == KEDR_MAP_1BYTE) {
+		if (kedr_flags_1byte[op] != KEDR_FLAGS_BY_REG)
+			return kedr_flags_1byte[op];
+		switch (op) {
+		case 0x80 ... 0x83:
+			return reg == KEDR_ALU_ADC || reg == KEDR_ALU_SBB ?
+				KEDR_FLAGS_MAY_READ : KEDR_FLAGS_SET;
+		case 0xF6 ... 0xF7:
+			return reg < 2 || reg == KEDR_GRP3_NEG ? KEDR_FLAGS_SET :
+				KEDR_FLAGS_KEEP;
+		case 0xFE ... 0xFF:
+			return reg < 2 || reg == KEDR_GRP5_CALL ||
+				reg == KEDR_GRP5_PUSH ? KEDR_FLAGS_KEEP :
+				KEDR_FLAGS_MAY_READ;
+		default:	/* C0, C1, D0-D3 */
+			return reg == KEDR_GRP_RCL || reg == KEDR_GRP_RCR ?
+				KEDR_FLAGS_MAY_READ : KEDR_FLAGS_KEEP;
+		}
+	}
 	if (in->map == KEDR_MAP_0F) {
 		switch (op) {
 		case 0x1F:			/* NOP Ev */
@@ -2632,104 +2681,80 @@ static enum kedr_flags_use flags_use(const struct kedr_insn *in)
 		case 0xB8: case 0xBC: case 0xBD:	/* POPCNT, BSF, BSR */
 		case 0xC0: case 0xC1:		/* XADD */
 		case 0xC7:			/* CMPXCHG8B/16B, RDRAND... */
+		case 0xC8 ... 0xCF:		/* BSWAP */
 			return KEDR_FLAGS_KEEP;
 		}
-		if (op >= 0xC8 && op <= 0xCF)	/* BSWAP */
-			return KEDR_FLAGS_KEEP;
 		return KEDR_FLAGS_MAY_READ;
 	}
 	if (in->map == KEDR_MAP_0F38)	/* MOVBE, CRC32 */
 		return op == 0xF0 || op == 0xF1 ? KEDR_FLAGS_KEEP :
 			KEDR_FLAGS_MAY_READ;
-	if (in->map != KEDR_MAP_1BYTE)
-		return KEDR_FLAGS_MAY_READ;
-
-	if (op < 0x40 && (op & 7) < 6) {	/* the ALU row: 00-05 ... 38-3D */
-		if (op >> 3 == KEDR_ALU_ADC || op >> 3 == KEDR_ALU_SBB)
-			return KEDR_FLAGS_MAY_READ;
-		return KEDR_FLAGS_SET;
-	}
-	switch (op) {
-	case 0x80: case 0x81: case 0x83:	/* the ALU ops with an immediate */
-		return reg == KEDR_ALU_ADC || reg == KEDR_ALU_SBB ?
-			KEDR_FLAGS_MAY_READ : KEDR_FLAGS_SET;
-	case 0x84: case 0x85: case 0xA8: case 0xA9:	/* TEST */
-		return KEDR_FLAGS_SET;
-	case 0xF6: case 0xF7:
-		return reg < 2 || reg == KEDR_GRP3_NEG ? KEDR_FLAGS_SET :
-			KEDR_FLAGS_KEEP;
-	case 0xC0: case 0xC1: case 0xD0: case 0xD1: case 0xD2: case 0xD3:
-		return reg == KEDR_GRP_RCL || reg == KEDR_GRP_RCR ?
-			KEDR_FLAGS_MAY_READ : KEDR_FLAGS_KEEP;
-	case 0xFE: case 0xFF:
-		return reg < 2 || reg == KEDR_GRP5_CALL || reg == KEDR_GRP5_PUSH ?
-			KEDR_FLAGS_KEEP : KEDR_FLAGS_MAY_READ;
-	case 0x63:				/* MOVSXD */
-	case 0x68: case 0x69: case 0x6A: case 0x6B:	/* PUSH imm, IMUL */
-	case 0x86: case 0x87:			/* XCHG */
-	case 0x88: case 0x89: case 0x8A: case 0x8B:	/* MOV */
-	case 0x8C: case 0x8D: case 0x8E: case 0x8F:	/* MOV Sreg, LEA, POP */
-	case 0x98: case 0x99:			/* CDQE, CQO & co. */
-	case 0xA0: case 0xA1: case 0xA2: case 0xA3:	/* MOV moffs */
-	case 0xA4: case 0xA5: case 0xA6: case 0xA7:	/* MOVS, CMPS */
-	case 0xAA: case 0xAB: case 0xAC: case 0xAD:	/* STOS, LODS */
-	case 0xAE: case 0xAF:			/* SCAS */
-	case 0xC6: case 0xC7:			/* MOV imm */
-	case 0xE8:				/* CALL: see the DOC above */
-		return KEDR_FLAGS_KEEP;
-	}
-	if ((op >= 0x50 && op <= 0x5F) ||	/* PUSH, POP */
-	    (op >= 0x90 && op <= 0x97) ||	/* NOP, XCHG */
-	    (op >= 0xB0 && op <= 0xBF))		/* MOV imm */
-		return KEDR_FLAGS_KEEP;
 	return KEDR_FLAGS_MAY_READ;
 }
 
-#define KEDR_FLAGS_LOOKAHEAD	32	/* instructions flags_dead() follows */
-
 /**
- * flags_dead() - are the arithmetic flags dead before an instruction?
- * @x: the function being emitted
- * @i: the index of the instruction in its insns
+ * find_dead_flags() - mark the instructions before which the flags are dead
+ * @f: the function, decoded (its insns and its map)
  *
- * See "When the flags are free" above.
- *
- * Return: true if they are surely dead: the code there may change them.
+ * See "When the flags are free" above. Sets @flags_dead of each of @f's
+ * instructions. Going backwards, what follows an instruction is known
+ * before the instruction itself, except the target of a jump backwards
+ * (a loop): the first pass takes it as live, the second, if there is a
+ * jump backwards, knows better.
+ * Taking it as live is always safe: a flag is only ever marked dead from
+ * what proves it.
  */
-static bool flags_dead(const struct kedr_fctx *x, unsigned int i)
+static void find_dead_flags(struct kedr_func *f)
 {
-	const struct kedr_func *f = x->f;
-	unsigned int steps, k;
+	struct kedr_insn *insns = f->insns;
+	const unsigned long *jl;
+	unsigned int n_jl, k, i, pass;
+	bool loop = false;
 
-	for (steps = 0; steps < KEDR_FLAGS_LOOKAHEAD && i < f->nr_insns; steps++) {
-		const struct kedr_insn *in = &f->insns[i];
-		unsigned long pc = f->addr + f->map[i].orig, target;
-		const struct kedr_insn_map *m;
+	jl = jump_label_sites(f->addr, &n_jl);
+	for (k = 0; k < n_jl && jl[k] < f->addr + f->size; k++)
+		;
+	n_jl = k;	/* those in @f */
+	/* NB: the decoder left every @flags_dead false */
+	for (pass = 0; pass < 2; pass++) {
+		bool dead = false;	/* after the last instruction */
 
-		for (k = 0; k < x->nr_fjl; k++)
-			if (x->fjl[k] == pc)
-				return false;	/* the kernel may make it a jump */
-		if (in->flow == KEDR_FLOW_JMP) {
-			target = pc + in->length + in->branch_disp;
-			if (target <= f->addr || target >= f->addr + f->size)
-				return false;	/* leaves the function */
-			m = map_lookup(f, target - f->addr);
-			if (!m)
-				return false;
-			i = m - f->map;
-			continue;
+		for (i = f->nr_insns, k = n_jl; i-- > 0;) {
+			struct kedr_insn *in = &insns[i];
+			unsigned long pc, target;
+			const struct kedr_insn_map *m;
+
+			switch (in->flow == KEDR_FLOW_JMP ? KEDR_FLAGS_KEEP :
+				flags_use(in)) {
+			case KEDR_FLAGS_SET:
+				dead = true;
+				break;
+			case KEDR_FLAGS_MAY_READ:
+				dead = false;
+				break;
+			default:	/* KEDR_FLAGS_KEEP */
+				if (in->flow != KEDR_FLOW_JMP)
+					break;	/* as after it */
+				pc = f->addr + f->map[i].orig;
+				target = pc + in->length + in->branch_disp;
+				m = target > f->addr && target < f->addr + f->size ?
+					map_lookup(f, target - f->addr) : NULL;
+				dead = m && insns[m - f->map].flags_dead;
+				loop |= m && m - f->map <= i;
+				break;
+			}
+			if (k) {	/* a static key: the kernel may make it a jump */
+				pc = f->addr + f->map[i].orig;
+				while (k && jl[k - 1] > pc)
+					k--;
+				if (k && jl[k - 1] == pc)
+					dead = false;
+			}
+			in->flags_dead = dead;
 		}
-		switch (flags_use(in)) {
-		case KEDR_FLAGS_SET:
-			return true;
-		case KEDR_FLAGS_MAY_READ:
-			return false;
-		case KEDR_FLAGS_KEEP:
-			break;
-		}
-		i++;
+		if (!loop)
+			break;	/* no jump backwards: one pass was enough */
 	}
-	return false;
 }
 
 /**
@@ -2737,12 +2762,11 @@ static bool flags_dead(const struct kedr_fctx *x, unsigned int i)
  * @e:  the emitter
  * @x:  the function being emitted
  * @in: the instruction, decoded
- * @i:  its index in the function's insns
+ * @off: its offset in the function
  */
 static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
-		      const struct kedr_insn *in, unsigned int i)
+		      const struct kedr_insn *in, unsigned int off)
 {
-	unsigned int off = x->f->map[i].orig;
 	unsigned long pc = x->f->addr + off;
 	const u8 *code = x->code + off;
 
@@ -2751,7 +2775,7 @@ static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
 		return;
 	}
 	if (records_access(in))
-		emit_access_site(e, in, pc, flags_dead(x, i));
+		emit_access_site(e, in, pc, in->flags_dead);
 	switch (in->flow) {
 	case KEDR_FLOW_CALL:
 	case KEDR_FLOW_JMP:
@@ -2816,14 +2840,12 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 	unsigned int i;
 
 	x.jl = jump_label_sites(f->addr, &x.nr_jl);
-	x.fjl = x.jl;
-	while (x.nr_fjl < x.nr_jl && x.jl[x.nr_fjl] < f->addr + f->size)
-		x.nr_fjl++;
 	if (!f->cold)
-		emit_boundary_site(e, KEDR_SITE_ENTRY, f->addr, flags_dead(&x, 0));
+		emit_boundary_site(e, KEDR_SITE_ENTRY, f->addr,
+				   f->nr_insns && f->insns[0].flags_dead);
 	for (i = 0; i < f->nr_insns; i++) {
 		f->map[i].inst = e->pos;
-		emit_insn(e, &x, &f->insns[i], i);
+		emit_insn(e, &x, &f->insns[i], f->map[i].orig);
 		f->map[i].copy = e->insn_pos;
 	}
 	f->body_size = e->pos;
@@ -3479,6 +3501,7 @@ static void measure_function(struct kedr_func *f)
 {
 	struct kedr_emitter dry = { };
 
+	find_dead_flags(f);
 	emit_function(&dry, f);
 	if (dry.err) {
 		skip_function(f, "a jump into the middle of an instruction", 0);
@@ -4547,8 +4570,8 @@ module_exit(kedr_sample_exit);
  *     with "make bench".
  *  5. Make %pS name instances: what would kedr_sample need to give the
  *     kernel so that a WARN in an instance says "cfake_read+0x32"?
- *  6. flags_dead() gives up at a static key, which may be a nop or a jump.
- *     Make it follow both ways (the flags are dead if they are dead on
- *     both), and count the sites that gain an inline count (make
+ *  6. find_dead_flags() takes a static key, which may be a nop or a jump,
+ *     as a reader of the flags. Make it look both ways (the flags are dead
+ *     if they are dead on both), and count the sites that gain an inline count (make
  *     emitter-corpus-check prints them).
  */

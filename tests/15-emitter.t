@@ -57,6 +57,10 @@ ok "a shift with a memory operand is recorded" test "$(seen_of shift-mem)" -ge 1
 for k in string locked update rip-relative gs exit-in-cold; do
 	ok "sites seen and checked: $k" test "$(seen_of $k)" -ge 1
 done
+# where the flags are dead, the count is inline (and Capstone agrees)
+inl=$(fig 'inline counts: ' | awk '{print $1}')
+sites=$(fig 'checked: ' | awk '{print $5}')
+ok "over half the sites count inline ($inl of $sites)" test $((${inl:-0} * 2)) -gt "${sites:-0}"
 
 # With process_sp_accesses=1 the %rsp-based operands get sites too
 # shellcheck disable=SC2086
@@ -65,7 +69,7 @@ is "$? $(sed -n 's/^mismatches: //p' "$TAP_TMP/out-s")" "0 0 (in 0 functions)" \
 	"with process_sp_accesses: no mismatch either"
 
 # The checker is not blind: break the emitter, it must notice
-mutate() {	# NAME OLD NEW: a copy of kedr_sample.c with OLD (one line) replaced
+mutate() {	# NAME OLD NEW: a copy of kedr_sample.c with OLD (found once) replaced
 	python3 - "$TAP_TOP/kedr_sample.c" "$TAP_TMP/$1.c" "$2" "$3" <<'PY'
 import sys
 src, dst, old, new = sys.argv[1:]
@@ -95,5 +99,13 @@ broken tailexit '	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)' \
 broken family '	return same_family(f, *g) ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;' \
 	'	return same_family(f, *g) && 0 ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;' \
 	"an emitter that treats a jump into a .cold part as a tail call is caught"
+broken adc '		if (op >> 3 == KEDR_ALU_ADC || op >> 3 == KEDR_ALU_SBB)' \
+	'		if (0)' \
+	"an emitter that counts inline before ADC/SBB, which read CF, is caught"
+broken reader '		case KEDR_FLAGS_MAY_READ:
+			return false;' \
+	'		case KEDR_FLAGS_MAY_READ:
+			return true;' \
+	"an emitter that counts inline where a jump reads the flags is caught"
 
 done_testing

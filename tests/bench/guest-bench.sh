@@ -17,9 +17,11 @@ K=/lab/kedr_sample.ko
 OUT=/sys/kernel/debug/kedr_sample/output
 
 n_of() { [ "$1" = buf ] && echo @NBUF@ || echo @NCHASE@; }
-# plain runs are @PLAIN_SCALE@ times longer (the loops alone take milliseconds
-# under TCG, too short to time well); bench.py compares time per unit of work
+# plain runs are @PLAIN_SCALE@ times longer, counting-only runs @COUNT_SCALE@
+# times (the loops alone take milliseconds under TCG, too short to time
+# well); bench.py compares time per unit of work
 n_plain() { echo $(( $(n_of $1) * @PLAIN_SCALE@ )); }
+n_count() { echo $(( $(n_of $1) * @COUNT_SCALE@ )); }
 warm_of() { [ "$1" = buf ] && echo 2 || echo 20000; }
 run() {	# MODE WORKLOAD REP [KEDR-ARGS]: load, warm up, one timed run, unload
 	if [ -n "$4" ]; then insmod $K target_name=kedr_bench_target $4 || exit 3; fi
@@ -28,6 +30,7 @@ run() {	# MODE WORKLOAD REP [KEDR-ARGS]: load, warm up, one timed run, unload
 	if [ "$3" != warm ]; then
 		n=$(n_of $2)
 		[ $1 = plain ] && n=$(n_plain $2)
+		[ $1 = count ] && n=$(n_count $2)
 		echo "$2 $n" > $RUN || exit 5
 		echo "RESULT $1 $3 $(cat $RUN)"
 	fi

@@ -918,7 +918,7 @@ static int count_at(const struct vctx *v, unsigned int pos)
  * to RFLAGS (detail on), walked forward from @pc along the straight line
  * and unconditional jumps inside @f. True if all six arithmetic flags are
  * written before any is read; false if one is read first, or the walk
- * cannot tell (it leaves the function, returns, or takes 64 steps).
+ * cannot tell (it leaves the function, returns, or takes 4096 steps).
  */
 static csh cs_flags;
 
@@ -954,7 +954,7 @@ static bool oracle_flags_dead(const struct kedr_func *f, unsigned long pc)
 		cs_option(cs_flags, CS_OPT_DETAIL, CS_OPT_ON);
 	}
 	insn = cs_malloc(cs_flags);
-	for (steps = 0; steps < 64; steps++) {
+	for (steps = 0; steps < 4096; steps++) {
 		const uint8_t *code = (const uint8_t *)pc;
 		size_t size = f->addr + f->size - pc;
 		uint64_t addr = pc, fl;
