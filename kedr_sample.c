@@ -500,17 +500,18 @@ static int kedr_fetch(struct kedr_cursor *c, u8 *byte)
  */
 static int kedr_fetch_le(struct kedr_cursor *c, unsigned int size, s64 *val)
 {
+	unsigned int end = c->avail < KEDR_MAX_INSN_LEN ? c->avail : KEDR_MAX_INSN_LEN;
 	u64 v = 0;
 	unsigned int i;
-	u8 b;
-	int err;
 
-	for (i = 0; i < size; i++) {
-		err = kedr_fetch(c, &b);
-		if (err)
-			return err;
-		v |= (u64)b << (8 * i);
-	}
+	/* NB: one check for the whole field, with kedr_fetch()'s verdict on
+	 * the first byte that would be out of bounds */
+	if (c->pos + size > end)
+		return end == KEDR_MAX_INSN_LEN ? -KEDR_DECODE_TOO_LONG :
+			-KEDR_DECODE_TRUNCATED;
+	for (i = 0; i < size; i++)
+		v |= (u64)c->code[c->pos + i] << (8 * i);
+	c->pos += size;
 	if (size < 8 && (v >> (8 * size - 1)) & 1)
 		v |= ~0ULL << (8 * size);	/* sign-extend */
 	*val = (s64)v;
@@ -1899,6 +1900,7 @@ struct kedr_insn_map {
  * @cold:  true if it is a ".cold" part of another function
  * @ftrace_nop: true if it starts with ftrace's 5-byte nop
  * @parent: for a .cold part, the function it belongs to (if found)
+ * @has_cold: some .cold part has this function as its @parent
  * @skip:  why it is left alone, or NULL if it is instrumented
  * @skip_off: where in the function that reason lies
  * @insns: its instructions, decoded once when it is planned and kept until
@@ -1920,6 +1922,7 @@ struct kedr_func {
 	bool cold;
 	bool ftrace_nop;
 	struct kedr_func *parent;
+	bool has_cold;
 	const char *skip;
 	unsigned int skip_off;
 	struct kedr_insn *insns;
@@ -2349,19 +2352,21 @@ static struct kedr_func *find_function(unsigned long addr);
 static struct kedr_func *function_at(struct kedr_func *funcs, unsigned int n,
 				     unsigned long addr)
 {
-	unsigned int lo = 0, hi = n;
+	struct kedr_func *f = funcs;
+	unsigned int half;
 
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (addr < funcs[mid].addr)
-			hi = mid;
-		else if (addr >= funcs[mid].addr + funcs[mid].size)
-			lo = mid + 1;
-		else
-			return &funcs[mid];
+	/* NB: most calls go to the kernel, outside every function here */
+	if (!n || addr < funcs[0].addr)
+		return NULL;
+	/* a binary search for the last function that starts at or below
+	 * @addr, with no branch to mispredict: the compiler makes the choice
+	 * a CMOV */
+	while (n > 1) {
+		half = n / 2;
+		f = f[half].addr <= addr ? f + half : f;
+		n -= half;
 	}
-	return NULL;
+	return addr < f->addr + f->size ? f : NULL;
 }
 
 /**
@@ -2411,19 +2416,17 @@ static enum kedr_dest classify_dest(struct kedr_func *f, unsigned long target,
 static const struct kedr_insn_map *map_lookup(const struct kedr_func *g,
 					      unsigned int off)
 {
-	unsigned int lo = 0, hi = g->nr_insns;
+	const struct kedr_insn_map *m = g->map;
+	unsigned int n = g->nr_insns, half;
 
-	while (lo < hi) {
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (g->map[mid].orig == off)
-			return &g->map[mid];
-		if (g->map[mid].orig < off)
-			lo = mid + 1;
-		else
-			hi = mid;
+	if (!n)
+		return NULL;
+	while (n > 1) {		/* as in function_at() */
+		half = n / 2;
+		m = m[half].orig <= off ? m + half : m;
+		n -= half;
 	}
-	return NULL;
+	return m->orig == off ? m : NULL;
 }
 
 /**
@@ -2591,6 +2594,7 @@ enum kedr_flags_use {
 	KEDR_FLAGS_KEEP,	/* does not read them (it may change some) */
 	KEDR_FLAGS_SET,		/* sets all six without reading any */
 	KEDR_FLAGS_BY_REG,	/* a group: ModRM.reg says (flags_use()) */
+	KEDR_FLAGS_JUMP,	/* JMP: as at its target (find_dead_flags()) */
 };
 
 /*
@@ -2621,6 +2625,8 @@ static const u8 kedr_flags_1byte[256] = {
 	[0xC6 ... 0xC7] = KEDR_FLAGS_KEEP,	/* MOV imm */
 	[0xD0 ... 0xD3] = KEDR_FLAGS_BY_REG,	/* shifts and rotates */
 	[0xE8]          = KEDR_FLAGS_KEEP,	/* CALL: see the DOC above */
+	[0xE9]          = KEDR_FLAGS_JUMP,	/* JMP rel32 */
+	[0xEB]          = KEDR_FLAGS_JUMP,	/* JMP rel8 */
 	[0xF6 ... 0xF7] = KEDR_FLAGS_BY_REG,	/* TEST, NOT, NEG, MUL... */
 	[0xFE ... 0xFF] = KEDR_FLAGS_BY_REG,	/* INC, DEC, CALL, PUSH... */
 };
@@ -2647,8 +2653,7 @@ static enum kedr_flags_use flags_use(const struct kedr_insn *in)
 {
 	u8 op = in->opcode, reg = (in->modrm >> 3) & 7;
 
-	if (in->vex != KEDR_VEX_NONE)
-		return KEDR_FLAGS_MAY_READ;
+	/* NB: VEX and EVEX have no one-byte map */
 	if (in->map == KEDR_MAP_1BYTE) {
 		if (kedr_flags_1byte[op] != KEDR_FLAGS_BY_REG)
 			return kedr_flags_1byte[op];
@@ -2668,6 +2673,8 @@ static enum kedr_flags_use flags_use(const struct kedr_insn *in)
 				KEDR_FLAGS_MAY_READ : KEDR_FLAGS_KEEP;
 		}
 	}
+	if (in->vex != KEDR_VEX_NONE)
+		return KEDR_FLAGS_MAY_READ;
 	if (in->map == KEDR_MAP_0F) {
 		switch (op) {
 		case 0x1F:			/* NOP Ev */
@@ -2723,25 +2730,19 @@ static void find_dead_flags(struct kedr_func *f)
 			struct kedr_insn *in = &insns[i];
 			unsigned long pc, target;
 			const struct kedr_insn_map *m;
+			enum kedr_flags_use use;
 
-			switch (in->flow == KEDR_FLOW_JMP ? KEDR_FLAGS_KEEP :
-				flags_use(in)) {
-			case KEDR_FLAGS_SET:
-				dead = true;
-				break;
-			case KEDR_FLAGS_MAY_READ:
-				dead = false;
-				break;
-			default:	/* KEDR_FLAGS_KEEP */
-				if (in->flow != KEDR_FLOW_JMP)
-					break;	/* as after it */
+			use = flags_use(in);
+			if (use == KEDR_FLAGS_JUMP) {
 				pc = f->addr + f->map[i].orig;
 				target = pc + in->length + in->branch_disp;
 				m = target > f->addr && target < f->addr + f->size ?
 					map_lookup(f, target - f->addr) : NULL;
 				dead = m && insns[m - f->map].flags_dead;
 				loop |= m && m - f->map <= i;
-				break;
+			} else {	/* NB: no branch: the CPU cannot guess this one */
+				dead = (use == KEDR_FLAGS_SET) |
+					(dead & (use == KEDR_FLAGS_KEEP));
 			}
 			if (k) {	/* a static key: the kernel may make it a jump */
 				pc = f->addr + f->map[i].orig;
@@ -3354,9 +3355,11 @@ static void link_cold_parts(struct kedr_func *funcs, unsigned int n)
 		for (j = 0; j < n; j++) {
 			const char *name = funcs[j].name;
 
-			if (!funcs[j].cold && strlen(name) == len &&
-			    !strncmp(name, f->name, len)) {
+			/* NB: the first letter first: this runs n times */
+			if (!funcs[j].cold && name[0] == f->name[0] &&
+			    !strncmp(name, f->name, len) && !name[len]) {
 				f->parent = &funcs[j];
+				funcs[j].has_cold = true;
 				break;
 			}
 		}
@@ -3488,6 +3491,7 @@ static void plan_function(struct kedr_func *f)
 		f->map[i].orig = off;
 	f->insns = insns;
 	f->nr_insns = n;
+	find_dead_flags(f);	/* NB: now, while the instructions are in the cache */
 }
 
 /**
@@ -3501,7 +3505,6 @@ static void measure_function(struct kedr_func *f)
 {
 	struct kedr_emitter dry = { };
 
-	find_dead_flags(f);
 	emit_function(&dry, f);
 	if (dry.err) {
 		skip_function(f, "a jump into the middle of an instruction", 0);
@@ -3530,6 +3533,38 @@ static void skip_families(struct kedr_func *funcs, unsigned int n)
 	for (i = 0; i < n; i++)		/* a parent takes its parts */
 		if (funcs[i].parent && funcs[i].parent->skip)
 			skip_function(&funcs[i], "its parent is left alone", 0);
+}
+
+/**
+ * plan_functions() - decode and measure each function that can be instrumented
+ * @funcs: the target's functions, their .cold parts linked
+ * @n:     how many
+ *
+ * The dry run of a function needs the maps of the functions its jumps may
+ * land in: its own, and those of its .cold family. So a function with no
+ * family is measured right after it is decoded, while its instructions
+ * are still in the CPU's cache, and the families once every function has
+ * its map.
+ */
+static void plan_functions(struct kedr_func *funcs, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct kedr_func *f = &funcs[i];
+
+		if (too_small(f))
+			skip_function(f, "too small to hold a jump", 0);
+		else if (str_has_prefix(f->name, "__SCT__"))
+			skip_function(f, "a static call trampoline", 0);
+		if (!f->skip)
+			plan_function(f);
+		if (!f->skip && !f->cold && !f->has_cold)
+			measure_function(f);
+	}
+	for (i = 0; i < n; i++)
+		if (!funcs[i].skip && (funcs[i].cold || funcs[i].has_cold))
+			measure_function(&funcs[i]);
 }
 
 /**
@@ -3853,19 +3888,7 @@ static void plan_target(struct kedr_target *t, struct module *mod)
 	unsigned int i;
 
 	link_cold_parts(t->funcs, t->nr_funcs);
-	for (i = 0; i < t->nr_funcs; i++) {
-		struct kedr_func *f = &t->funcs[i];
-
-		if (too_small(f))
-			skip_function(f, "too small to hold a jump", 0);
-		else if (str_has_prefix(f->name, "__SCT__"))
-			skip_function(f, "a static call trampoline", 0);
-		if (!f->skip)
-			plan_function(f);
-	}
-	for (i = 0; i < t->nr_funcs; i++)
-		if (!t->funcs[i].skip)
-			measure_function(&t->funcs[i]);
+	plan_functions(t->funcs, t->nr_funcs);
 	skip_families(t->funcs, t->nr_funcs);
 	check_kernel_tables(mod);
 	skip_families(t->funcs, t->nr_funcs);

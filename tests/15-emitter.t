@@ -99,13 +99,11 @@ broken tailexit '	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)' \
 broken family '	return same_family(f, *g) ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;' \
 	'	return same_family(f, *g) && 0 ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;' \
 	"an emitter that treats a jump into a .cold part as a tail call is caught"
-broken adc '		if (op >> 3 == KEDR_ALU_ADC || op >> 3 == KEDR_ALU_SBB)' \
-	'		if (0)' \
+broken adc '	[0x08 ... 0x0D] = KEDR_FLAGS_SET,	/* OR */' \
+	'	[0x08 ... 0x1D] = KEDR_FLAGS_SET,	/* OR, ADC, SBB */' \
 	"an emitter that counts inline before ADC/SBB, which read CF, is caught"
-broken reader '		case KEDR_FLAGS_MAY_READ:
-			return false;' \
-	'		case KEDR_FLAGS_MAY_READ:
-			return true;' \
+broken reader '(dead & (use == KEDR_FLAGS_KEEP));' \
+	'(dead & (use != KEDR_FLAGS_SET));' \
 	"an emitter that counts inline where a jump reads the flags is caught"
 
 done_testing

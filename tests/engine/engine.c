@@ -776,19 +776,7 @@ static __attribute__((noinline)) unsigned int run_engine(bool report)
 	unsigned int i, bad = 0;
 
 	link_cold_parts(M.funcs, M.nr_funcs);
-	for (i = 0; i < M.nr_funcs; i++) {
-		struct kedr_func *f = &M.funcs[i];
-
-		if (too_small(f))
-			skip_function(f, "too small to hold a jump", 0);
-		else if (!strncmp(f->name, "__SCT__", 7))
-			skip_function(f, "a static call trampoline", 0);
-		if (!f->skip)
-			plan_function(f);
-	}
-	for (i = 0; i < M.nr_funcs; i++)	/* as plan_target(): maps first */
-		if (!M.funcs[i].skip)
-			measure_function(&M.funcs[i]);
+	plan_functions(M.funcs, M.nr_funcs);
 	skip_families(M.funcs, M.nr_funcs);
 	check_kernel_tables();
 	skip_families(M.funcs, M.nr_funcs);
@@ -942,6 +930,27 @@ static unsigned int flags_written(uint64_t fl)
 	return n;
 }
 
+/*
+ * Capstone 4.0.2's tables omit some reads of the flags (checked with
+ * detail on: ADC and SBB show no TEST_CF, nor do RCL, RCR, CMC, ADCX,
+ * ADOX; LAHF and PUSHF show nothing at all). The SDM says each of these
+ * reads them ("Operation" of each), so the oracle adds them, as it does
+ * the FCMOVcc, which read them too.
+ */
+static bool cs_reads_flags_too(unsigned int id)
+{
+	switch (id) {
+	case X86_INS_ADC: case X86_INS_SBB: case X86_INS_RCL: case X86_INS_RCR:
+	case X86_INS_CMC: case X86_INS_ADCX: case X86_INS_ADOX: case X86_INS_LAHF:
+	case X86_INS_PUSHF: case X86_INS_PUSHFD: case X86_INS_PUSHFQ:
+	case X86_INS_INTO: case X86_INS_SALC:
+	case X86_INS_FCMOVB: case X86_INS_FCMOVBE: case X86_INS_FCMOVE: case X86_INS_FCMOVU:
+	case X86_INS_FCMOVNB: case X86_INS_FCMOVNBE: case X86_INS_FCMOVNE: case X86_INS_FCMOVNU:
+		return true;
+	}
+	return false;
+}
+
 static bool oracle_flags_dead(const struct kedr_func *f, unsigned long pc)
 {
 	cs_insn *insn;
@@ -965,7 +974,7 @@ static bool oracle_flags_dead(const struct kedr_func *f, unsigned long pc)
 			break;
 		x = &insn->detail->x86;
 		fl = x->eflags;
-		if (fl & FL_TEST)
+		if ((fl & FL_TEST) || cs_reads_flags_too(insn->id))
 			break;
 		if (flags_written(fl) == 6) {
 			dead = true;

@@ -28,6 +28,11 @@ static inline void kvfree(const void *p)
 	free((void *)p);
 }
 
+static inline bool str_has_prefix(const char *s, const char *prefix)
+{
+	return !strncmp(s, prefix, strlen(prefix));
+}
+
 /* part 2 of kedr_sample.c: a module parameter; the tool's -s sets it */
 static bool process_sp_accesses;
 
