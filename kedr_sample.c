@@ -3204,35 +3204,6 @@ static bool in_text(const struct module_layout *layout, unsigned long addr,
 }
 
 /**
- * is_generic_name() - is this one of the names module_init/module_exit add?
- * @name: a symbol name
- *
- * Return: true for "init_module" and "cleanup_module".
- */
-static bool is_generic_name(const char *name)
-{
-	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
-}
-
-/**
- * cmp_func_addr() - order functions by address, then by size (for sort())
- * @a: a struct kedr_func
- * @b: another
- *
- * Return: <0, 0 or >0 as for memcmp().
- */
-static int cmp_func_addr(const void *a, const void *b)
-{
-	const struct kedr_func *fa = a, *fb = b;
-
-	if (fa->addr != fb->addr)
-		return fa->addr < fb->addr ? -1 : 1;
-	if (fa->size != fb->size)
-		return fa->size < fb->size ? -1 : 1;
-	return 0;
-}
-
-/**
  * free_maps() - free the decoded instructions and the instruction maps
  * @t: the target
  */
@@ -3265,32 +3236,66 @@ static void free_functions(struct kedr_target *t)
 	t->nr_aliases = 0;
 }
 
+/* [snippet:functable] */
+/**
+ * is_generic_name() - is this one of the names module_init/module_exit add?
+ * @name: a symbol name
+ *
+ * Return: true for "init_module" and "cleanup_module".
+ */
+static bool is_generic_name(const char *name)
+{
+	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
+}
+
+/**
+ * cmp_func_addr() - order functions by address, then by size (for sort())
+ * @a: a struct kedr_func
+ * @b: another
+ *
+ * Return: <0, 0 or >0 as for memcmp().
+ */
+static int cmp_func_addr(const void *a, const void *b)
+{
+	const struct kedr_func *fa = a, *fb = b;
+
+	if (fa->addr != fb->addr)
+		return fa->addr < fb->addr ? -1 : 1;
+	if (fa->size != fb->size)
+		return fa->size < fb->size ? -1 : 1;
+	return 0;
+}
+
 /**
  * fold_aliases() - merge functions with the same address and size
- * @t: the target, its functions sorted by cmp_func_addr()
+ * @funcs: the functions, sorted by cmp_func_addr()
+ * @n:     how many
  *
  * Of two aliases the one with a generic name (init_module, cleanup_module)
- * goes; of two ordinary names the first in the table stays.
+ * goes; of two ordinary names the first in the table stays. The names of
+ * those that go are freed.
+ *
+ * Return: how many functions are left, at the start of @funcs.
  */
-static void fold_aliases(struct kedr_target *t)
+static unsigned int fold_aliases(struct kedr_func *funcs, unsigned int n)
 {
-	unsigned int i, n = 0;
+	unsigned int i, kept = 0;
 
-	for (i = 0; i < t->nr_funcs; i++) {
-		struct kedr_func *f = &t->funcs[i];
-		struct kedr_func *last = n ? &t->funcs[n - 1] : NULL;
+	for (i = 0; i < n; i++) {
+		struct kedr_func *f = &funcs[i];
+		struct kedr_func *last = kept ? &funcs[kept - 1] : NULL;
 
 		if (!last || cmp_func_addr(last, f)) {
-			t->funcs[n++] = *f;
+			funcs[kept++] = *f;
 			continue;
 		}
-		t->nr_aliases++;
 		if (is_generic_name(last->name) && !is_generic_name(f->name))
 			swap(last->name, f->name);
 		kfree(f->name);
 	}
-	t->nr_funcs = n;
+	return kept;
 }
+/* [/snippet:functable] */
 
 /**
  * collect_functions() - copy the target's functions from its symbol table
@@ -3303,7 +3308,7 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 {
 	/* NB: at COMING the loader's full table is stable: init has not run */
 	struct mod_kallsyms *ks = rcu_dereference_protected(mod->kallsyms, 1);
-	unsigned int i;
+	unsigned int i, n;
 
 	t->funcs = kvcalloc(ks->num_symtab, sizeof(*t->funcs), GFP_KERNEL);
 	if (!t->funcs)
@@ -3331,7 +3336,9 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 		t->nr_funcs++;
 	}
 	sort(t->funcs, t->nr_funcs, sizeof(*t->funcs), cmp_func_addr, NULL);
-	fold_aliases(t);
+	n = fold_aliases(t->funcs, t->nr_funcs);
+	t->nr_aliases += t->nr_funcs - n;
+	t->nr_funcs = n;
 	return 0;
 }
 

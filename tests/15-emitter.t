@@ -1,15 +1,16 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# tests/15-emitter.t: kedr_sample's engine (the decoder, sites, emitter and
-# plan regions of the source, compiled unchanged in user space by
-# tests/engine.mk) instruments a fixed, seeded sample of Debian's modules
-# plus a few chosen ones, and every instance is checked instruction by
-# instruction by build/engine/engine: byte-identical copies, RIP-relative
-# operands and branches reaching the same targets, sites where the event
-# rules put them and saying what the rules say (the oracle is written from
-# the rules in engine.c, not taken from the emitter), dry size == real size.
-# Then two deliberately broken emitters must be caught. The whole corpus:
+# tests/15-emitter.t: kedr_sample's engine (the decoder, sites, emitter,
+# function table and plan regions of the source, compiled unchanged by
+# tests/engine.mk for user space) instruments a fixed, seeded sample of
+# Debian's modules plus a few chosen ones, and every instance is checked
+# instruction by instruction by build/engine/engine: byte-identical copies,
+# RIP-relative operands and branches reaching the same targets, sites where
+# the event rules put them and saying what the rules say (the oracle is
+# written from the rules in engine.c, not taken from the emitter), inline
+# counts only where Capstone sees the flags dead, dry size == real size.
+# Then five deliberately broken emitters must be caught. The whole corpus:
 # make -f tests/engine.mk emitter-corpus-check.
 
 # shellcheck source=tests/lib/tap.sh

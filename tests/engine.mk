@@ -4,10 +4,11 @@
 # Included by the top Makefile; also usable alone:
 #   make -f tests/engine.mk engine-tools | emitter-corpus-check
 #
-# The tool build/engine/engine is built from four regions of the sources,
+# The tool build/engine/engine is built from five regions of the sources,
 # cut out with sed and compiled unchanged:
 #   [snippet:decoder]  of $(DECODER_SRC) (as tests/decoder.mk does)
-#   [snippet:sites], [snippet:emitter], [snippet:plan]  of kedr_sample.c
+#   [snippet:sites], [snippet:emitter], [snippet:functable], [snippet:plan]
+#   of kedr_sample.c
 # with tests/engine/eshim.h providing the few kernel things they use.
 # It loads a .ko into one arena, relocates it, instruments every function
 # as kedr_sample would, and checks every instance instruction by instruction
@@ -27,7 +28,7 @@ ENG_CC ?= gcc
 # kedr_event_stub (a function of the tool) is within rel32 reach of the code
 ENG_CFLAGS := -std=gnu11 -Wall -Wextra -Wdeclaration-after-statement -Wvla -Werror \
 	      -O2 -g -fno-pie -no-pie -I$(ENG_TOP) -I$(ENG_TOP)/tests/decoder -I$(ENG_DIR) -I$(ENG_BUILD)
-ENG_REGIONS := decoder sites emitter plan
+ENG_REGIONS := decoder sites emitter functable plan
 ENG_GEN := $(foreach r,$(ENG_REGIONS),$(ENG_BUILD)/$(r)_gen.c)
 ENG_DEPS := $(ENG_GEN) $(ENG_TOP)/insn_tables.h $(ENG_TOP)/tests/decoder/kshim.h \
 	    $(ENG_DIR)/eshim.h $(ENG_DIR)/engine.h
@@ -48,6 +49,7 @@ endef
 $(eval $(call eng_extract,decoder,$(ENG_DECODER_SRC)))
 $(eval $(call eng_extract,sites,$(ENG_MAIN_SRC)))
 $(eval $(call eng_extract,emitter,$(ENG_MAIN_SRC)))
+$(eval $(call eng_extract,functable,$(ENG_MAIN_SRC)))
 $(eval $(call eng_extract,plan,$(ENG_MAIN_SRC)))
 
 ENG_FORCE:

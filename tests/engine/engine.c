@@ -616,25 +616,11 @@ static int load_module(const char *path)
 
 /* ---- The function table (as collect_functions(), link_cold_parts()) ---- */
 
-static int cmp_func_addr(const void *a, const void *b)
-{
-	const struct kedr_func *fa = a, *fb = b;
-
-	if (fa->addr != fb->addr)
-		return fa->addr < fb->addr ? -1 : 1;
-	if (fa->size != fb->size)
-		return fa->size < fb->size ? -1 : 1;
-	return 0;
-}
-
-static bool is_generic_name(const char *name)
-{
-	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
-}
+/* cmp_func_addr(), is_generic_name() and fold_aliases() come from kedr_sample.c */
 
 static void collect_functions(void)
 {
-	unsigned int i, n = 0;
+	unsigned int i, n;
 	size_t j;
 
 	M.funcs = calloc(M.nsym + 1, sizeof(*M.funcs));
@@ -653,18 +639,8 @@ static void collect_functions(void)
 		M.nr_funcs++;
 	}
 	qsort(M.funcs, M.nr_funcs, sizeof(*M.funcs), cmp_func_addr);
-	for (i = 0; i < M.nr_funcs; i++) {	/* fold aliases */
-		struct kedr_func *f = &M.funcs[i];
-		struct kedr_func *last = n ? &M.funcs[n - 1] : NULL;
-
-		if (!last || cmp_func_addr(last, f)) {
-			M.funcs[n++] = *f;
-			continue;
-		}
-		M.nr_aliases++;
-		if (is_generic_name(last->name) && !is_generic_name(f->name))
-			last->name = f->name;
-	}
+	n = fold_aliases(M.funcs, M.nr_funcs);
+	M.nr_aliases += M.nr_funcs - n;
 	M.nr_funcs = n;
 	/* ftrace: "call __fentry__" at a function's start becomes the nop */
 	for (j = 0; j < M.nfentry; j++) {

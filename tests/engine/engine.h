@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * engine.h - pull the decoder, sites, emitter and plan regions (extracted
- * by tests/engine.mk into build/engine/) into a host program, in the order
- * kedr_sample.c has them.
+ * engine.h - pull the decoder, sites, emitter, function table and plan
+ * regions (extracted by tests/engine.mk into build/engine/) into a host
+ * program, in the order kedr_sample.c has them.
  */
 #ifndef KEDR_ENGINE_H
 #define KEDR_ENGINE_H
@@ -10,5 +10,6 @@
 #include "decoder_gen.c"
 #include "sites_gen.c"
 #include "emitter_gen.c"
+#include "functable_gen.c"
 #include "plan_gen.c"
 #endif

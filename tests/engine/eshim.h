@@ -28,6 +28,16 @@ static inline void kvfree(const void *p)
 	free((void *)p);
 }
 
+/* fold_aliases() frees the names it drops; the engine's names point into
+ * the .ko's string table, mapped, not allocated */
+static inline void kfree(const void *p)
+{
+	(void)p;
+}
+
+#define swap(a, b) \
+	do { __typeof__(a) __tmp = (a); (a) = (b); (b) = __tmp; } while (0)
+
 static inline bool str_has_prefix(const char *s, const char *prefix)
 {
 	return !strncmp(s, prefix, strlen(prefix));
