@@ -11,12 +11,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, 'tests/decoder'))
 import sample  # noqa: E402
 
-if not os.path.isdir(sample.CORPUS) or subprocess.run(
-        ['make', '-s', '-C', TOP, '-f', 'tests/decoder.mk', 'host-tools'],
-        stdout=subprocess.DEVNULL).returncode:
-    print('1..0 # SKIP no corpus or host tools')
-    sys.exit(0)
-mods = sample.modules()
+mods = sample.modules_or_skip(TOP)
 print('# seed %d, %d sampled + hard modules' % (sample.SEED, len(mods)))
 sys.stdout.flush()
 sys.exit(subprocess.run(['python3', os.path.join(TOP, 'tests/decoder/compare-objdump.py'), '--tap',
