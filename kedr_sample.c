@@ -70,13 +70,18 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/mutex.h>
+#include <linux/objtool.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/static_call_types.h>
 #include <linux/string.h>
+#include <linux/version.h>
 #include <linux/vmalloc.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+#include <linux/execmem.h>	/* execmem_alloc() replaced module_alloc() */
+#endif
 #include <asm/extable.h>
 #include <asm/linkage.h>
 #include <asm/msr.h>
@@ -180,7 +185,15 @@ static kallsyms_lookup_name_t lookup_name;
 /* [snippet:kernel-symbols] */
 /* The kernel functions we look up, and where we keep their addresses */
 static struct module *(*kedr_find_module)(const char *name);
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
+/* module_alloc(size) became execmem_alloc(type, size) in 6.10 */
+#define KEDR_ALLOC_SYMBOL	KEDR_SYMBOL(execmem_alloc)
+static void *(*kedr_execmem_alloc)(enum execmem_type type, size_t size);
+#define kedr_module_alloc(size)	kedr_execmem_alloc(EXECMEM_MODULE_DATA, size)
+#else
+#define KEDR_ALLOC_SYMBOL	KEDR_SYMBOL(module_alloc)
 static void *(*kedr_module_alloc)(unsigned long size);
+#endif
 static int (*kedr_set_memory_ro)(unsigned long addr, int numpages);
 static int (*kedr_set_memory_x)(unsigned long addr, int numpages);
 static void *(*kedr_text_poke_copy)(void *addr, const void *opcode, size_t len);
@@ -192,7 +205,7 @@ static const struct {
 	void **addr;
 } kernel_symbols[] = {
 	KEDR_SYMBOL(find_module),	/* is the target loaded already? */
-	KEDR_SYMBOL(module_alloc),	/* memory near the target, for instances */
+	KEDR_ALLOC_SYMBOL,		/* memory near the target, for sites */
 	KEDR_SYMBOL(set_memory_ro),	/* W^X: first read-only... */
 	KEDR_SYMBOL(set_memory_x),	/* ...then executable */
 	KEDR_SYMBOL(text_poke_copy),	/* write into read-only code */
@@ -1771,6 +1784,7 @@ asm(
 "	.globl kedr_event_stub\n"
 "	.type kedr_event_stub, @function\n"
 "kedr_event_stub:\n"
+	ANNOTATE_NOENDBR		/* only instances call it, directly */
 "	pushq %rax\n"			/* fast path: save the arithmetic */
 "	lahf\n"			/* flags in %ah (SF ZF AF PF CF) */
 "	seto %al\n"			/* and %al (OF) */
@@ -2900,6 +2914,7 @@ asm(
 "	.balign 4096\n"
 "	.globl kedr_area\n"
 "kedr_area:\n"
+	ANNOTATE_NOENDBR	/* entered by direct jumps only: no ENDBR */
 "	.fill " __stringify(KEDR_AREA_SIZE) ", 1, 0xcc\n"
 "	.popsection\n");
 /* [/snippet:area] */
@@ -3188,19 +3203,45 @@ static struct kedr_func *find_function(unsigned long addr)
 }
 
 /**
- * in_text() - does [addr, addr + size) lie in the executable part of a layout?
- * @layout: core_layout or init_layout of a module
- * @addr:   start address
- * @size:   size in bytes
+ * module_text() - where a module's core or init code is
+ * @mod:  the module
+ * @init: true for the init code, false for the core code
+ * @size: receives its size in bytes
+ *
+ * Return: its start. NB: 6.1 has two layouts, each with code first; since
+ * 6.4 each kind of memory is a block of its own, mod->mem[type].
+ */
+static unsigned long module_text(const struct module *mod, bool init,
+				 unsigned int *size)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	const struct module_memory *m = &mod->mem[init ? MOD_INIT_TEXT : MOD_TEXT];
+
+	*size = m->size;
+#else
+	const struct module_layout *m = init ? &mod->init_layout : &mod->core_layout;
+
+	*size = m->text_size;
+#endif
+	return (unsigned long)m->base;
+}
+
+/**
+ * in_text() - does [addr, addr + size) lie in a module's core or init code?
+ * @mod:  the module
+ * @init: true for the init code, false for the core code
+ * @addr: start address
+ * @size: size in bytes
  *
  * Return: true if it does.
  */
-static bool in_text(const struct module_layout *layout, unsigned long addr,
+static bool in_text(const struct module *mod, bool init, unsigned long addr,
 		    unsigned int size)
 {
-	unsigned long start = (unsigned long)layout->base;
+	unsigned int text_size;
+	unsigned long start = module_text(mod, init, &text_size);
 
-	return addr >= start && addr + size <= start + layout->text_size;
+	return addr >= start && addr + size <= start + text_size;
 }
 
 /**
@@ -3321,9 +3362,9 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 			continue;
 		f->addr = sym->st_value;
 		f->size = sym->st_size;
-		if (in_text(&mod->init_layout, f->addr, f->size))
+		if (in_text(mod, true, f->addr, f->size))
 			f->init = true;
-		else if (!in_text(&mod->core_layout, f->addr, f->size))
+		else if (!in_text(mod, false, f->addr, f->size))
 			continue;	/* not in the module's code: not ours */
 		f->name = kstrdup(ks->strtab + sym->st_name, GFP_KERNEL);
 		if (!f->name) {
@@ -4089,11 +4130,13 @@ static DEFINE_MUTEX(output_mutex);	/* the output against a new target */
  */
 static void on_target_coming(struct module *mod)
 {
+	unsigned int core_size, init_size;
 	int err;
 
+	module_text(mod, false, &core_size);
+	module_text(mod, true, &init_size);
 	pr_info("target \"%s\" is coming: core text %u bytes, init text %u bytes\n",
-		mod->name, mod->core_layout.text_size,
-		mod->init_layout.text_size);
+		mod->name, core_size, init_size);
 	if (!try_module_get(THIS_MODULE)) {
 		pr_err("kedr_sample is going away; target left alone\n");
 		return;

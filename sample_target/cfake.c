@@ -48,6 +48,7 @@
 #include <linux/mutex.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 
 MODULE_AUTHOR("kedr_sample developers");
 MODULE_DESCRIPTION("cfake: a fake character device, the target of kedr_sample");
@@ -318,6 +319,16 @@ static void cfake_cleanup(unsigned int n)
 	unregister_chrdev_region(MKDEV(cfake_major, 0), cfake_ndevices);
 }
 
+/* class_create() lost its owner argument in Linux 6.4 */
+static struct class *__init cfake_class_create(const char *name)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	return class_create(name);
+#else
+	return class_create(THIS_MODULE, name);
+#endif
+}
+
 /**
  * cfake_init() - check the parameters, create the devices
  *
@@ -341,7 +352,7 @@ static int __init cfake_init(void)
 		return err;
 	cfake_major = MAJOR(devno);
 
-	cfake_class = class_create(THIS_MODULE, CFAKE_DEVICE_NAME);
+	cfake_class = cfake_class_create(CFAKE_DEVICE_NAME);
 	if (IS_ERR(cfake_class)) {
 		err = PTR_ERR(cfake_class);
 		goto out_region;
