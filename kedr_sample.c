@@ -3175,7 +3175,9 @@ static struct notifier_block die_nb = {
  * core_layout (everything that stays: .text first, then read-only data,
  * then data) and init_layout (.init.text and init data, freed after init).
  * Each starts at ``base``, and its executable part is the first
- * ``text_size`` bytes.
+ * ``text_size`` bytes. Since 6.4 each kind of memory is a block of its
+ * own, mod->mem[MOD_TEXT], mod->mem[MOD_INIT_TEXT]...; module_text() below
+ * answers for both.
  *
  * Where are the functions? KEDR's sample of 2011 asked a helper script
  * (kedr_get_sections.sh) to read /sys/module/NAME/sections. In 6.1 that
@@ -3196,6 +3198,11 @@ static struct notifier_block die_nb = {
  *    two. They are functions of their own in the symbol table, so they are
  *    found like the others; we link each to its parent, because code
  *    jumps into their middle from the parent and back.
+ *  - Padding. A kernel built with call padding (6.12) puts 16 bytes of
+ *    nop before every function, each with a symbol of its own, "__pfx_foo"
+ *    (STT_FUNC, 16 bytes). That is no function: the kernel may write its
+ *    call-depth accounting there (retbleed=stuff). It is skipped, and
+ *    counted apart.
  */
 
 /*
@@ -4670,7 +4677,8 @@ module_exit(kedr_sample_exit);
  *    covers (hand-written assembly without ".type ... @function", the
  *    alternative instructions in .altinstr_replacement) is not seen.
  *  - Left alone (and reported): functions under 5 bytes (10 with the
- *    ftrace nop), static call trampolines (__SCT__*), functions with an
+ *    ftrace nop, 14 with ENDBR64 before it), static call trampolines
+ *    (__SCT__*), functions with an
  *    instruction the decoder does not know, a far branch or XBEGIN, a
  *    static key that jumps out of the function, a conditional tail call
  *    through a static call, or an exception fixup outside the function;
@@ -4703,6 +4711,20 @@ module_exit(kedr_sample_exit);
  *  - Indirect jumps are taken as tail calls (an exit is recorded). That is
  *    right in kernels built with retpolines, which have no jump tables;
  *    a jump table would record a false exit (and still work).
+ *  - IBT (indirect branch tracking, 6.12) is not enforced in the lab: the
+ *    CPU QEMU emulates without KVM has none. So this is reasoned, not
+ *    proven: calls through pointers land on the original's ENDBR64, kept,
+ *    then jump directly to the instance; ENDBR64s in the middle of an
+ *    original survive the int3 fill (fill_original()); returns, the int3
+ *    redirect and exception fixups reach instances by RET or by the IRET
+ *    that ends a trap, which IBT does not check (kprobes reach their
+ *    out-of-line copies the same way). No indirect CALL or JMP lands in an
+ *    instance, so instances need no ENDBR64 but the copied ones.
+ *  - Call depth tracking (6.12, retbleed=stuff on Intel Skylake-class
+ *    CPUs): the loader rewrites the target's calls before COMING, and the
+ *    instances copy the rewritten calls. The calls an instance makes to
+ *    kedr_event_stub are not counted, which only makes the kernel refill
+ *    the return stack buffer sooner.
  *
  * Exercises:
  *
