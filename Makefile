@@ -21,7 +21,18 @@
 #   make clean            remove what the build made
 #
 # The lab (tests/vm/) boots Debian's own kernel under QEMU; `make demo` and
-# `make check` build against that kernel's headers, never the host's.
+# `make check` build against that kernel's headers, never the host's, into
+# build/mod/<kernel version>/ (a mirror of the sources made of symlinks to
+# the files: kbuild writes its objects beside the sources), so that builds
+# for several kernels live side by side.  LAB_KERNEL picks the series:
+#
+#   LAB_KERNEL=6.1        Debian 12's kernel (the default)
+#   LAB_KERNEL=6.12       Debian 13's, as Debian 12 gets it (bookworm-backports)
+#   LAB_KERNEL=6.1-rt     Debian 12's PREEMPT_RT flavour
+#
+# for every lab target: demo, check, doc, sweep, bench, lab-modules, the
+# corpus checks.  `make check` without LAB_KERNEL runs the tests on all
+# three (tests/check-kernels says which tests on which kernel).
 
 ifneq ($(KERNELRELEASE),)
 # ---- kbuild part: read by the kernel's build system -----------------------
@@ -34,8 +45,16 @@ else
 # ---- the ordinary part ----------------------------------------------------
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath .)
-LAB_KVER_FILE := $(TOP)/build/lab/kernel-version
-LAB_KDIR = /lib/modules/$(shell cat $(LAB_KVER_FILE))/build
+LAB_KERNEL ?= 6.1
+export LAB_KERNEL
+# (read once tests/vm/setup, a prerequisite of lab-modules, has written it)
+LAB_KVER = $(shell cat $(TOP)/build/lab/$(LAB_KERNEL)/kernel-version)
+LAB_KDIR = /lib/modules/$(LAB_KVER)/build
+LAB_MODDIR = $(TOP)/build/mod/$(LAB_KVER)
+# what kbuild reads to build the modules (mirrored into LAB_MODDIR)
+MOD_SRCS = $(patsubst $(TOP)/%,%,$(wildcard $(TOP)/Makefile $(TOP)/*.c $(TOP)/*.h \
+	$(TOP)/sample_target/Kbuild $(TOP)/sample_target/*.[chS] \
+	$(TOP)/tests/modules/Kbuild $(TOP)/tests/modules/*.[chS]))
 
 .PHONY: all modules clean lab lab-modules check demo sweep
 
@@ -57,9 +76,17 @@ modules:
 lab:
 	@$(TOP)/tests/vm/setup
 
-# Build the modules against the headers of the kernel the lab boots.
+# Build the modules against the headers of the kernel the lab boots, in
+# build/mod/<version>/: a tree of symlinks to the source files (made afresh:
+# a file removed from the sources goes from the mirror too).
 lab-modules: lab
-	$(MAKE) -C $(LAB_KDIR) M=$(TOP) modules
+	@test -f $(LAB_KDIR)/Makefile || { echo "no kernel headers in $(LAB_KDIR)" >&2; exit 1; }
+	@mkdir -p $(LAB_MODDIR)
+	@find $(LAB_MODDIR) -type l -delete
+	@cd $(TOP) && for f in $(MOD_SRCS); do \
+		mkdir -p $(LAB_MODDIR)/$$(dirname $$f) && ln -s $(TOP)/$$f $(LAB_MODDIR)/$$f || exit 1; \
+	done
+	$(MAKE) -C $(LAB_KDIR) M=$(LAB_MODDIR) modules
 
 check: lab-modules host-tools guest-tools engine-tools
 	prove --timer $(TOP)/tests/*.t

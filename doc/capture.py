@@ -30,6 +30,20 @@ TARGET_KO = "sample_target/kedr_sample_target.ko"
 GUEST_CAPTURES = ("before", "after", "instance", "symbols", "session", "log", "trace")
 
 
+def target_ko(top):
+    """kedr_sample_target.ko as built for the lab kernel (make lab-modules,
+    LAB_KERNEL's series), else as built in the tree (plain make)."""
+    try:
+        with open(os.path.join(top, "build", "lab", os.environ.get("LAB_KERNEL") or "6.1",
+                               "kernel-version")) as f:
+            ko = os.path.join(top, "build", "mod", f.read().strip(), TARGET_KO)
+        if os.path.exists(ko):
+            return ko
+    except OSError:
+        pass
+    return os.path.join(top, TARGET_KO)
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
@@ -202,7 +216,7 @@ def parse_objdump_lines(text):
 
 
 def host_captures(out, top):
-    ko = os.path.join(top, TARGET_KO)
+    ko = target_ko(top)
     try:
         vermagic = run(["modinfo", "-F", "vermagic", ko]).split()[0]
         value, size, dis = file_disassembly(ko, FUNC)
@@ -333,7 +347,7 @@ def lab_captures(out, top):
 
 
 def lab_run(out, top, work):
-    ko = os.path.join(top, TARGET_KO)
+    ko = target_ko(top)
     try:
         _, size, dis = file_disassembly(ko, FUNC)
     except (OSError, RuntimeError, subprocess.CalledProcessError) as e:

@@ -7,8 +7,7 @@
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
-kos=$(find "$TAP_TOP" \( -path "$TAP_TOP/.git" -o -path "$TAP_TOP/build" \) -prune \
-	-o -name '*.ko' -type f -printf '%f\n' | sort)
+kos=$(find "$(lab_modbuild)" -name '*.ko' -type f -printf '%f\n' | sort)
 like "$kos" '^lab_selftest\.ko$' "lab_selftest.ko is built (make lab-modules)" ||
 	diag "the kernel-problem tests below will fail without it"
 printf '%s\n' "$kos" >"$TAP_TMP/expected-kos"

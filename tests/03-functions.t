@@ -10,7 +10,7 @@
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
-ko=$(lab_moddir)/kernel/fs/fat/vfat.ko
+ko=$(lab_corpus)/fs/fat/vfat.ko
 ok "vfat.ko is in the lab kernel's modules" test -f "$ko" || done_testing
 
 # Expected functions: "name size section offset", aliases folded (a generic

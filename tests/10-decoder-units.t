@@ -173,8 +173,9 @@ KEYMAP = {'cls': 'class'}
 def main():
     if subprocess.run(['make', '-s', '-C', TOP, '-f', 'tests/decoder.mk', 'host-tools'],
                       stdout=subprocess.DEVNULL).returncode:
-        print('1..0 # SKIP cannot build the host tools')
-        return 0
+        print('1..1')
+        print('not ok 1 - the host tools build (make -f tests/decoder.mk host-tools)')
+        return 1
     out = subprocess.run([DUMP, '--hex'] + [c[0] for c in CASES], stdout=subprocess.PIPE,
                          check=True).stdout.decode().splitlines()
     print('1..%d' % len(CASES))

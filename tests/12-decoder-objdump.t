@@ -11,7 +11,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, 'tests/decoder'))
 import sample  # noqa: E402
 
-mods = sample.modules_or_skip(TOP)
+mods = sample.modules_or_fail(TOP)
 print('# seed %d, %d sampled + hard modules' % (sample.SEED, len(mods)))
 sys.stdout.flush()
 sys.exit(subprocess.run(['python3', os.path.join(TOP, 'tests/decoder/compare-objdump.py'), '--tap',

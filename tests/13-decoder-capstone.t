@@ -11,7 +11,7 @@ TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(TOP, 'tests/decoder'))
 import sample  # noqa: E402
 
-mods = sample.modules_or_skip(TOP)
+mods = sample.modules_or_fail(TOP)
 sys.stdout.flush()
 sys.exit(subprocess.run([os.path.join(TOP, 'build/decoder/cs-compare'), '--tap', '-k',
                          os.path.join(TOP, 'tests/decoder/cs-known.txt')] + mods).returncode)

@@ -14,13 +14,18 @@
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
-K=$(lab_moddir)/kernel
-if ! make -s -C "$TAP_TOP" -f tests/engine.mk engine-tools >"$TAP_TMP/build" 2>&1; then
-	echo "1..0 # SKIP the engine does not build"
-	exit 0
-fi
+K=$(lab_corpus 2>"$TAP_TMP/corpus")
+ok "the corpus: the lab kernel's modules ($(lab_kver))" test -n "$K" -a -d "$K" || {
+	sed 's/^/# /' "$TAP_TMP/corpus" >&2
+	done_testing
+}
+build_engine() { make -s -C "$TAP_TOP" -f tests/engine.mk engine-tools >"$TAP_TMP/build" 2>&1; }
+ok "the engine builds (make -f tests/engine.mk engine-tools)" build_engine || {
+	tail -20 "$TAP_TMP/build" | sed 's/^/# /' >&2
+	done_testing
+}
 # name in the guest, how the guest loads it, the .ko on the host
-MODS="kedr_sample_target|insmod /lab/kedr_sample_target.ko|$TAP_TOP/sample_target/kedr_sample_target.ko
+MODS="kedr_sample_target|insmod /lab/kedr_sample_target.ko|$(lab_modbuild)/sample_target/kedr_sample_target.ko
 vfat|modprobe vfat|$K/fs/fat/vfat.ko
 ext4|modprobe ext4|$K/fs/ext4/ext4.ko
 xfs|modprobe xfs|$K/fs/xfs/xfs.ko"

@@ -12,7 +12,7 @@
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
-ko=$TAP_TOP/sample_target/kedr_insn_target.ko
+ko=$(lab_modbuild)/sample_target/kedr_insn_target.ko
 ok "kedr_insn_target.ko is built (make lab-modules)" test -f "$ko" || done_testing
 # where mid_2 is in kit_midtarget, from the symbol table
 sym() { nm "$ko" | awk -v s="$1" '$3 == s { print $1 }'; }

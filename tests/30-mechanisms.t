@@ -34,7 +34,7 @@
 . "$(dirname "$0")/lib/tap.sh"
 
 src=$TAP_TOP/sample_target/mech_target.c
-ko=$TAP_TOP/sample_target/kedr_mech_target.ko
+ko=$(lab_modbuild)/sample_target/kedr_mech_target.ko
 ok "kedr_mech_target.ko is built (make lab-modules)" test -f "$ko" || {
 	done_testing
 }

@@ -28,7 +28,7 @@
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
-moddir=$(lab_moddir)/kernel/lib
+moddir=$(lab_corpus)/lib
 for m in test_user_copy test_static_keys test_static_key_base; do
 	ok "Debian ships $m.ko" test -f "$moddir/$m.ko"
 done

@@ -33,7 +33,7 @@ fi
 mkfs_ext4=$(PATH=$PATH:/sbin:/usr/sbin command -v mkfs.ext4)
 ok "mkfs.ext4 is on the host (e2fsprogs)" test -n "$mkfs_ext4"
 
-moddir=$(lab_moddir)/kernel
+moddir=$(lab_corpus)
 files=$TAP_TMP/files
 mkdir -p "$files"
 

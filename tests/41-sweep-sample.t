@@ -38,7 +38,7 @@ print("" if v is None else json.dumps(v) if isinstance(v, (list, tuple)) else v)
 		"$out/results.json" "$1" "$2"
 }
 
-moddir=$(lab_moddir)/kernel
+moddir=$(lab_corpus)
 total=0 instrumented=0 trampolines=0
 for m in "${sample[@]}"; do
 	ko=$(find "$moddir" -name "$m.ko" | head -n 1)

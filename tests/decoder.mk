@@ -16,7 +16,12 @@ DEC_DIR := $(DEC_TOP)/tests/decoder
 # try a change to the decoder on its own)
 DECODER_SRC ?= $(DEC_TOP)/kedr_sample.c
 
-CORPUS ?= /lib/modules/6.1.0-56-amd64/kernel
+# The corpus: CORPUS if given, else the Debian modules of the kernel the lab
+# boots (LAB_KERNEL), as plain .ko files (tests/vm/corpus decompresses
+# 6.12's .ko.xz once into build/corpus/<version>/).
+CORPUS ?=
+DEC_CORPUS = corpus='$(CORPUS)'; [ -n "$$corpus" ] || corpus=$$($(DEC_TOP)/tests/vm/corpus) || exit 1; \
+	echo "corpus: $$corpus"
 DEC_JOBS ?= 2
 FUZZ_COUNT ?= 1000000
 FUZZ_SEED ?= 20261127
@@ -55,11 +60,12 @@ $(DEC_BUILD)/fuzz-decode: $(DEC_DIR)/fuzz-decode.c $(DEC_DEPS)
 	$(DEC_CC) $(DEC_CFLAGS) -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=all -o $@ $<
 
 corpus-check: $(DEC_BUILD)/insn-dump $(DEC_BUILD)/cs-compare
-	nice python3 $(DEC_DIR)/compare-objdump.py --jobs $(DEC_JOBS) --dump $(DEC_BUILD)/insn-dump $(CORPUS)
-	nice $(DEC_BUILD)/cs-compare -k $(DEC_DIR)/cs-known.txt $(CORPUS)
+	@$(DEC_CORPUS); \
+	nice python3 $(DEC_DIR)/compare-objdump.py --jobs $(DEC_JOBS) --dump $(DEC_BUILD)/insn-dump "$$corpus" && \
+	nice $(DEC_BUILD)/cs-compare -k $(DEC_DIR)/cs-known.txt "$$corpus"
 
 bench-decode: $(DEC_BUILD)/bench-decode
-	$(DEC_BUILD)/bench-decode $(CORPUS)
+	@$(DEC_CORPUS); $(DEC_BUILD)/bench-decode "$$corpus"
 
 fuzz-decode: $(DEC_BUILD)/fuzz-decode
 	$(DEC_BUILD)/fuzz-decode $(FUZZ_COUNT) $(FUZZ_SEED)

@@ -22,7 +22,9 @@ ENG_MAIN_SRC ?= $(ENG_TOP)/kedr_sample.c
 # the file that holds the decoder's region, kedr_sample.c unless given
 ENG_DECODER_SRC ?= $(ENG_TOP)/kedr_sample.c
 
-ENG_CORPUS ?= /lib/modules/6.1.0-56-amd64/kernel
+# The corpus: ENG_CORPUS if given, else the Debian modules of the kernel the
+# lab boots (LAB_KERNEL), as plain .ko files (tests/vm/corpus)
+ENG_CORPUS ?=
 ENG_CC ?= gcc
 # NB: -no-pie: the binary sits at 0x400000 and the arena right above it, so
 # kedr_event_stub (a function of the tool) is within rel32 reach of the code
@@ -59,4 +61,5 @@ $(ENG_BUILD)/engine: $(ENG_DIR)/engine.c $(ENG_DEPS)
 
 # The whole corpus: every function decoded, planned, emitted and checked
 emitter-corpus-check: $(ENG_BUILD)/engine
-	nice $(ENG_BUILD)/engine check $(ENG_CORPUS)
+	@corpus='$(ENG_CORPUS)'; [ -n "$$corpus" ] || corpus=$$($(ENG_TOP)/tests/vm/corpus) || exit 1; \
+	echo "corpus: $$corpus"; nice $(ENG_BUILD)/engine check "$$corpus"

@@ -97,8 +97,14 @@ def main():
     ap.add_argument('--reps', type=int, default=5)
     ap.add_argument('--no-lab', action='store_true')
     ap.add_argument('--no-engine', action='store_true')
-    ap.add_argument('--corpus', default='/lib/modules/6.1.0-56-amd64/kernel')
+    ap.add_argument('--corpus', help="default: the lab kernel's modules (tests/vm/corpus)")
     a = ap.parse_args()
+    if not a.corpus and not a.no_engine:
+        a.corpus = subprocess.run([os.path.join(TOP, 'tests', 'vm', 'corpus')], stdout=subprocess.PIPE,
+                                  text=True, check=True).stdout.strip()
+    series = os.environ.get('LAB_KERNEL') or '6.1'
+    kver = open(os.path.join(TOP, 'build', 'lab', series, 'kernel-version')).read().strip() \
+        if os.path.exists(os.path.join(TOP, 'build', 'lab', series, 'kernel-version')) else '?'
     os.makedirs(OUT, exist_ok=True)
     rows = []   # (benchmark, figure, median, spread, goal, note)
     reps = a.reps
@@ -171,8 +177,8 @@ def main():
 
     with open(os.path.join(OUT, 'results.md'), 'w') as f:
         f.write('<!-- written by tests/bench/bench.py (make bench), %s; %d repetitions; '
-                'the lab is QEMU TCG (software emulation) -->\n\n' % (
-                    time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), reps))
+                'the lab is QEMU TCG (software emulation); kernel %s (LAB_KERNEL=%s) -->\n\n' % (
+                    time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), reps, kver, series))
         f.write('| benchmark | ratio | median | spread (min..max) | goal | notes |\n')
         f.write('|---|---|---|---|---|---|\n')
         for row in rows:

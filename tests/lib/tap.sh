@@ -34,18 +34,26 @@
 #   lab_script [NAME] <<'EOF' ... EOF
 #       write the guest script on stdin to a temporary file NAME (default
 #       script-K.sh) and print its path.
-#   lab_kver      the kernel version the lab boots (e.g. 6.1.0-56-amd64)
-#   lab_moddir    its module directory on the host, /lib/modules/<ver>; the
-#                 Debian modules are under "$(lab_moddir)/kernel"
+#   lab_series    the kernel series the lab boots: $LAB_KERNEL (6.1, the
+#                 default, 6.12 or 6.1-rt)
+#   lab_kver      the kernel version the lab boots (e.g. 6.1.0-57-amd64)
+#   lab_moddir    its module directory on the host, /lib/modules/<ver>
+#   lab_corpus    its Debian modules as plain .ko files: "$(lab_moddir)/kernel",
+#                 or a decompressed copy of it in build/corpus/<ver>/kernel
+#                 when they are compressed (6.12's are .ko.xz)
+#   lab_modbuild  where the project's modules are built for it (make
+#                 lab-modules): build/mod/<ver>, e.g.
+#                 "$(lab_modbuild)/sample_target/kedr_mech_target.ko"
 #
 # Variables: TAP_TOP (the repository top), TAP_TMP (a temporary directory,
 # removed at exit: this file sets an EXIT trap), TAP_LOG (the log of this
-# test, build/test-logs/<test>.log: every lab run's full output is there).
+# test, build/test-logs/<series>/<test>.log: every lab run's full output is
+# there).
 
 TAP_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TAP_NAME=$(basename "$0" .t)
-TAP_LOG=$TAP_TOP/build/test-logs/$TAP_NAME.log
-mkdir -p "$TAP_TOP/build/test-logs"
+TAP_LOG=$TAP_TOP/build/test-logs/${LAB_KERNEL:-6.1}/$TAP_NAME.log
+mkdir -p "${TAP_LOG%/*}"
 : >"$TAP_LOG"
 TAP_TMP=$(mktemp -d "${TMPDIR:-/tmp}/tap-$TAP_NAME.XXXXXX")
 trap 'rm -rf "$TAP_TMP"' EXIT
@@ -150,8 +158,13 @@ done_testing() {
 	exit "$_tap_failed"
 }
 
+lab_series() {
+	echo "${LAB_KERNEL:-6.1}"
+}
+
 lab_kver() {
-	local f=$TAP_TOP/build/lab/kernel-version
+	local f
+	f=$TAP_TOP/build/lab/$(lab_series)/kernel-version
 
 	[ -s "$f" ] || "$TAP_TOP/tests/vm/setup" >&2
 	cat "$f"
@@ -159,6 +172,14 @@ lab_kver() {
 
 lab_moddir() {
 	echo "/lib/modules/$(lab_kver)"
+}
+
+lab_corpus() {
+	"$TAP_TOP/tests/vm/corpus"
+}
+
+lab_modbuild() {
+	echo "$TAP_TOP/build/mod/$(lab_kver)"
 }
 
 lab_script() {
