@@ -83,6 +83,7 @@
 #include <linux/execmem.h>	/* execmem_alloc() replaced module_alloc() */
 #endif
 #include <asm/extable.h>
+#include <asm/ibt.h>
 #include <asm/linkage.h>
 #include <asm/msr.h>
 #include <asm/percpu.h>
@@ -1887,6 +1888,7 @@ asm(
 
 #define KEDR_JMP_LEN		5	/* E9 rel32 */
 #define KEDR_FTRACE_NOP_LEN	5	/* the jump goes after it, if there is one */
+#define KEDR_ENDBR_LEN		4	/* F3 0F 1E FA: so does the ftrace nop */
 #define KEDR_SITE_LEN		14	/* push, mov $site, call, pop: see part 6 */
 /* a trampoline for a conditional tail call: exit site, then jmp */
 #define KEDR_TRAMP_LEN		(KEDR_SITE_LEN + KEDR_JMP_LEN)
@@ -1912,7 +1914,8 @@ struct kedr_insn_map {
  * @name:  its name (a copy: the symbol table it came from is freed after init)
  * @init:  true if it lies in the init text (freed after the target's init)
  * @cold:  true if it is a ".cold" part of another function
- * @ftrace_nop: true if it starts with ftrace's 5-byte nop
+ * @endbr: true if it starts with ENDBR64 (or its sealed form), see entry_len()
+ * @ftrace_nop: true if it starts with ftrace's 5-byte nop (after @endbr)
  * @parent: for a .cold part, the function it belongs to (if found)
  * @has_cold: some .cold part has this function as its @parent
  * @skip:  why it is left alone, or NULL if it is instrumented
@@ -1934,6 +1937,7 @@ struct kedr_func {
 	const char *name;
 	bool init;
 	bool cold;
+	bool endbr;
 	bool ftrace_nop;
 	struct kedr_func *parent;
 	bool has_cold;
@@ -1949,6 +1953,20 @@ struct kedr_func {
 	unsigned int first_site;
 	unsigned long inst;
 };
+
+/**
+ * entry_len() - bytes at the start of a function that stay where they are
+ * @f: the function
+ *
+ * NB: 6.1 has ftrace's nop at +0; 6.12 (IBT) ENDBR64 at +0, the nop at +4.
+ *
+ * Return: the length of ENDBR64 and ftrace's nop, those it has.
+ */
+static unsigned int entry_len(const struct kedr_func *f)
+{
+	return (f->endbr ? KEDR_ENDBR_LEN : 0) +
+	       (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0);
+}
 
 /**
  * struct kedr_emitter - where the emitter writes, or pretends to
@@ -2992,7 +3010,8 @@ static void free_region(struct kedr_region *r)
  *
  *  1. The jump: "jmp instance" at the start (after ftrace's nop, which must
  *     stay: ftrace compares those 5 bytes before it changes them, and turns
- *     itself off for the whole system if they are not what it left there).
+ *     itself off for the whole system if they are not what it left there;
+ *     and after ENDBR64, where a kernel built for IBT has it: see below).
  *  2. The fill: int3 over the rest.
  *
  * In this order, the function works at every moment: before step 1 it is
@@ -3007,21 +3026,47 @@ static void free_region(struct kedr_region *r)
  */
 
 /**
+ * fill_original() - int3 from @from to the end of the original, but ENDBR64
+ * @f:    the function
+ * @from: where the fill starts
+ *
+ * NB: under IBT an indirect jump must land on ENDBR64. Those in the middle
+ * of the original stay, so that such a jump reaches the int3 right after
+ * one, and the int3 handler below (not a #CP fault) deals with it.
+ */
+static void fill_original(const struct kedr_func *f, unsigned long from)
+{
+	unsigned long end = f->addr + f->size;
+	unsigned int i;
+
+	for (i = 0; i < f->nr_insns; i++) {
+		unsigned long a = f->addr + f->map[i].orig;
+
+		if (a < from || a + KEDR_ENDBR_LEN > end ||
+		    !is_endbr(*(const u32 *)a))
+			continue;
+		if (a > from)
+			kedr_text_poke_set((void *)from, KEDR_OP_INT3, a - from);
+		from = a + KEDR_ENDBR_LEN;
+	}
+	if (end > from)
+		kedr_text_poke_set((void *)from, KEDR_OP_INT3, end - from);
+}
+
+/**
  * patch_original() - send callers of the original to the instance
  * @f: the function, its instance in place
  */
 static void patch_original(const struct kedr_func *f)
 {
 	/* [snippet:patch-original] */
-	unsigned long at = f->addr + (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0);
-	unsigned long end = f->addr + f->size;
+	unsigned long at = f->addr + entry_len(f);	/* ENDBR64, ftrace nop */
 	u8 jmp[KEDR_JMP_LEN] = { KEDR_OP_JMP_REL32 };
 	s32 rel = f->inst - (at + KEDR_JMP_LEN);
 
 	memcpy(&jmp[1], &rel, sizeof(rel));
 	kedr_text_poke_copy((void *)at, jmp, sizeof(jmp));	/* 1. the jump */
-	kedr_text_poke_set((void *)(at + KEDR_JMP_LEN), KEDR_OP_INT3,
-			   end - at - KEDR_JMP_LEN);		/* 2. the fill */
+	fill_original(f, at + KEDR_JMP_LEN);			/* 2. the fill */
 	/* [/snippet:patch-original] */
 }
 
@@ -3065,9 +3110,8 @@ static unsigned long redirect_address(struct kedr_func *funcs,
 	if (!f)
 		return 0;
 	inst = READ_ONCE(f->inst);
-	/* NB: the nop and the jump at the start are no int3 */
-	if (!inst || !f->map || addr < f->addr + KEDR_JMP_LEN +
-	    (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0))
+	/* NB: ENDBR64, the nop and the jump at the start are no int3 */
+	if (!inst || !f->map || addr < f->addr + entry_len(f) + KEDR_JMP_LEN)
 		return 0;
 	m = map_lookup(f, addr - f->addr);
 	return m ? inst + m->inst : 0;
@@ -3131,7 +3175,9 @@ static struct notifier_block die_nb = {
  * core_layout (everything that stays: .text first, then read-only data,
  * then data) and init_layout (.init.text and init data, freed after init).
  * Each starts at ``base``, and its executable part is the first
- * ``text_size`` bytes.
+ * ``text_size`` bytes. Since 6.4 each kind of memory is a block of its
+ * own, mod->mem[MOD_TEXT], mod->mem[MOD_INIT_TEXT]...; module_text() below
+ * answers for both.
  *
  * Where are the functions? KEDR's sample of 2011 asked a helper script
  * (kedr_get_sections.sh) to read /sys/module/NAME/sections. In 6.1 that
@@ -3152,6 +3198,11 @@ static struct notifier_block die_nb = {
  *    two. They are functions of their own in the symbol table, so they are
  *    found like the others; we link each to its parent, because code
  *    jumps into their middle from the parent and back.
+ *  - Padding. A kernel built with call padding (6.12) puts 16 bytes of
+ *    nop before every function, each with a symbol of its own, "__pfx_foo"
+ *    (STT_FUNC, 16 bytes). That is no function: the kernel may write its
+ *    call-depth accounting there (retbleed=stuff). It is skipped, and
+ *    counted apart.
  */
 
 /*
@@ -3168,6 +3219,7 @@ static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00
  *            the target is gone, to name the functions in the output
  * @nr_funcs: how many
  * @nr_aliases: symbols folded into another one of the same address and size
+ * @nr_padding: __pfx_ symbols skipped (padding before functions, 6.12)
  * @core:     instances of functions in the core text
  * @init:     instances of functions in the init text
  * @jl_sites: addresses of the target's static key sites, sorted
@@ -3181,6 +3233,7 @@ struct kedr_target {
 	struct kedr_func *funcs;
 	unsigned int nr_funcs;
 	unsigned int nr_aliases;
+	unsigned int nr_padding;
 	struct kedr_region core;
 	struct kedr_region init;
 	unsigned long *jl_sites;
@@ -3275,6 +3328,7 @@ static void free_functions(struct kedr_target *t)
 	t->funcs = NULL;
 	t->nr_funcs = 0;
 	t->nr_aliases = 0;
+	t->nr_padding = 0;
 }
 
 /* [snippet:functable] */
@@ -3287,6 +3341,12 @@ static void free_functions(struct kedr_target *t)
 static bool is_generic_name(const char *name)
 {
 	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
+}
+
+/* 6.12 (call padding): "__pfx_foo", the 16 bytes before foo, is no function */
+static bool is_padding(const char *name)
+{
+	return !strncmp(name, "__pfx_", 6);
 }
 
 /**
@@ -3339,6 +3399,25 @@ static unsigned int fold_aliases(struct kedr_func *funcs, unsigned int n)
 /* [/snippet:functable] */
 
 /**
+ * read_entry() - what the start of a function holds that must stay there
+ * @f: the function; sets @f->endbr and @f->ftrace_nop
+ *
+ * NB: is_endbr() is the kernel's own test: ENDBR64 or the 4-byte nop that
+ * the loader "seals" an unused one into; always false without IBT (6.1).
+ */
+static void read_entry(struct kedr_func *f)
+{
+	const u8 *p = (const u8 *)f->addr;
+
+	f->endbr = f->size >= KEDR_ENDBR_LEN && is_endbr(*(const u32 *)p);
+	if (f->endbr)
+		p += KEDR_ENDBR_LEN;
+	f->ftrace_nop = false;
+	f->ftrace_nop = f->size >= entry_len(f) + KEDR_FTRACE_NOP_LEN &&
+			!memcmp(p, ftrace_nop, KEDR_FTRACE_NOP_LEN);
+}
+
+/**
  * collect_functions() - copy the target's functions from its symbol table
  * @t:   the target; @t->funcs receives the functions
  * @mod: the target module, in MODULE_STATE_COMING
@@ -3360,6 +3439,10 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 
 		if (ELF_ST_TYPE(sym->st_info) != STT_FUNC || !sym->st_size)
 			continue;
+		if (is_padding(ks->strtab + sym->st_name)) {
+			t->nr_padding++;
+			continue;
+		}
 		f->addr = sym->st_value;
 		f->size = sym->st_size;
 		if (in_text(mod, true, f->addr, f->size))
@@ -3372,8 +3455,7 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 			return -ENOMEM;
 		}
 		f->cold = strstr(f->name, ".cold") != NULL;
-		f->ftrace_nop = f->size >= sizeof(ftrace_nop) &&
-			!memcmp((void *)f->addr, ftrace_nop, sizeof(ftrace_nop));
+		read_entry(f);
 		t->nr_funcs++;
 	}
 	sort(t->funcs, t->nr_funcs, sizeof(*t->funcs), cmp_func_addr, NULL);
@@ -3436,17 +3518,14 @@ static void skip_function(struct kedr_func *f, const char *why, unsigned int off
  *
  * The original will start with a 5-byte jump to the instrumented copy. If
  * the function starts with ftrace's nop, the nop must stay where it is
- * and the jump goes right after it, so such a function needs 10 bytes.
+ * and the jump goes right after it, so such a function needs 10 bytes
+ * (14 with ENDBR64 before the nop: see entry_len()).
  *
  * Return: true if @f cannot hold the jump.
  */
 static bool too_small(const struct kedr_func *f)
 {
-	unsigned int need = KEDR_JMP_LEN;
-
-	if (f->ftrace_nop)
-		need += KEDR_FTRACE_NOP_LEN;
-	return f->size < need;
+	return f->size < entry_len(f) + KEDR_JMP_LEN;
 }
 
 /**
@@ -4027,9 +4106,9 @@ static void report_target(const struct kedr_target *t)
 	for (i = 0; i < t->nr_funcs; i++) {
 		const struct kedr_func *f = &t->funcs[i];
 
-		pr_debug("function %s at 0x%lx, %u bytes, %s%s%s; instance at 0x%lx, %u bytes\n",
+		pr_debug("function %s at 0x%lx, %u bytes, %s%s%s%s; instance at 0x%lx, %u bytes\n",
 			 f->name, f->addr, f->size, f->init ? "init" : "core",
-			 f->cold ? ", .cold part" : "",
+			 f->cold ? ", .cold part" : "", f->endbr ? ", endbr64" : "",
 			 f->ftrace_nop ? ", ftrace nop" : "", f->inst,
 			 f->skip ? 0 : f->code_size);
 		bytes += f->size;
@@ -4047,6 +4126,9 @@ static void report_target(const struct kedr_target *t)
 	pr_info("%u functions, %lu bytes (%u in core text, %u in init text), %u .cold parts, %u aliases folded\n",
 		t->nr_funcs, bytes, t->nr_funcs - nr_init, nr_init, nr_cold,
 		t->nr_aliases);
+	if (t->nr_padding)
+		pr_info("%u __pfx_ symbols skipped: padding before functions, not functions\n",
+			t->nr_padding);
 	pr_info("instrumented %u functions, left alone %u; original code %lu bytes, instrumented code %lu bytes (core %lu, init %lu), %u sites\n",
 		nr_done, nr_skip, done_bytes,
 		t->core.code_size + t->init.code_size, t->core.code_size,
@@ -4595,7 +4677,8 @@ module_exit(kedr_sample_exit);
  *    covers (hand-written assembly without ".type ... @function", the
  *    alternative instructions in .altinstr_replacement) is not seen.
  *  - Left alone (and reported): functions under 5 bytes (10 with the
- *    ftrace nop), static call trampolines (__SCT__*), functions with an
+ *    ftrace nop, 14 with ENDBR64 before it), static call trampolines
+ *    (__SCT__*), functions with an
  *    instruction the decoder does not know, a far branch or XBEGIN, a
  *    static key that jumps out of the function, a conditional tail call
  *    through a static call, or an exception fixup outside the function;
@@ -4628,6 +4711,20 @@ module_exit(kedr_sample_exit);
  *  - Indirect jumps are taken as tail calls (an exit is recorded). That is
  *    right in kernels built with retpolines, which have no jump tables;
  *    a jump table would record a false exit (and still work).
+ *  - IBT (indirect branch tracking, 6.12) is not enforced in the lab: the
+ *    CPU QEMU emulates without KVM has none. So this is reasoned, not
+ *    proven: calls through pointers land on the original's ENDBR64, kept,
+ *    then jump directly to the instance; ENDBR64s in the middle of an
+ *    original survive the int3 fill (fill_original()); returns, the int3
+ *    redirect and exception fixups reach instances by RET or by the IRET
+ *    that ends a trap, which IBT does not check (kprobes reach their
+ *    out-of-line copies the same way). No indirect CALL or JMP lands in an
+ *    instance, so instances need no ENDBR64 but the copied ones.
+ *  - Call depth tracking (6.12, retbleed=stuff on Intel Skylake-class
+ *    CPUs): the loader rewrites the target's calls before COMING, and the
+ *    instances copy the rewritten calls. The calls an instance makes to
+ *    kedr_event_stub are not counted, which only makes the kernel refill
+ *    the return stack buffer sooner.
  *
  * Exercises:
  *

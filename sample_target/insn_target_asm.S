@@ -415,6 +415,8 @@ SYM_FUNC_END(kit_rec)
  * middle of another function. Instrumented, the middle of kit_midtarget's
  * original is int3; kedr_sample's int3 handler must send the jump on to
  * the same instruction in the instance, which records mid_2's write.
+ * Under IBT the jump must land on an ENDBR64 (empty without IBT): the fill
+ * keeps it, and the int3 after it traps.
  * (No entry of kit_midtarget is recorded: control never came in by its
  * start. So this is not one of kit_tests, whose entries and exits pair.)
  */
@@ -427,6 +429,7 @@ SYM_FUNC_END(kit_midjump)
 SYM_FUNC_START(kit_midtarget)
 mid_1:	movb	$1, 900(%rdi)		/* skipped by the jump */
 kit_mid_in:
+	ENDBR				/* IBT (6.12): an indirect jump lands on one */
 mid_2:	movb	$2, 901(%rdi)
 	mov	$0x3d, %eax
 	RET

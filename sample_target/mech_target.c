@@ -93,6 +93,25 @@ static unsigned long mech_timer_hits;	/* mech_timer_fn() */
 static unsigned long mech_tasklet_hits;	/* mech_tasklet_fn() */
 static unsigned long mech_work_hits;	/* mech_work_fn() */
 
+/**
+ * mech_rare() - pr_info() for the rare paths below, GCC told it is cold
+ * @fmt: the format, then its arguments
+ *
+ * NB: GCC moves a path that calls a cold function to a .cold part. printk()
+ * is cold in 6.1; in 6.12 built by GCC 12 the kernel's __cold is empty (GCC
+ * would drop the 16-byte alignment of cold functions), so we say it here.
+ */
+static noinline __attribute__((__cold__)) __printf(1, 2)
+void mech_rare(const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vprintk(fmt, args);
+	va_end(args);
+}
+#define mech_rare_info(fmt, ...) mech_rare(KERN_INFO pr_fmt(fmt), ##__VA_ARGS__)
+
 /* ==== A FAULTING USER ACCESS: __ex_table ==== */
 
 /**
@@ -200,7 +219,7 @@ static noinline int mech_warn_cold(u64 val)
 {
 	if (WARN_ON(val == 1)) {	/* MECH_WARN_COLD_LINE */
 		mech_warn_cold_errors++;
-		pr_info("mech_warn_cold: warned %lu times\n", mech_warn_cold_errors);
+		mech_rare_info("mech_warn_cold: warned %lu times\n", mech_warn_cold_errors);
 		return -EINVAL;
 	}
 	return 0;
@@ -268,7 +287,7 @@ static noinline int mech_branch_cold(void)
 {
 	if (static_branch_unlikely(&mech_key)) {
 		mech_key_cold_on++;
-		pr_info("mech_branch_cold: key on, %lu times\n", mech_key_cold_on);
+		mech_rare_info("mech_branch_cold: key on, %lu times\n", mech_key_cold_on);
 		return 1;
 	}
 	mech_key_cold_off++;
@@ -483,8 +502,8 @@ static noinline int mech_cold(unsigned int v)
 
 	if (unlikely(v > 100)) {
 		mech_cold_errors++;
-		pr_info("mech_cold(%u): too big, error %lu of %lu calls\n",
-			v, mech_cold_errors, mech_cold_calls + 1);
+		mech_rare_info("mech_cold(%u): too big, error %lu of %lu calls\n",
+			       v, mech_cold_errors, mech_cold_calls + 1);
 		ret = -EINVAL;
 	}
 	mech_cold_calls++;

@@ -19,6 +19,12 @@
 #    fails if any differs. test_static_key_base, which it needs, only
 #    defines and exports keys (no __jump_table, no test code): it is loaded
 #    first, not instrumented; its keys' branches are in test_static_keys.
+#  - test_bpf: the BPF interpreter's and JIT's self-tests, the first 200 of
+#    them (test_range=0,199; all of them take 90 s instrumented); insmod
+#    fails if any fails, and the log says "test_bpf: Summary: 200 PASSED,
+#    0 FAILED". It replaces test_user_copy where the kernel has none: in
+#    6.11 that became a KUnit test (usercopy_kunit), and Debian's 6.12 has
+#    CONFIG_KUNIT off; the kernel's config says so, and this test checks it.
 #  - the function tracer (set_ftrace_filter) and a kprobe event on
 #    mech_branch of kedr_mech_target count exactly the calls the script
 #    makes while the function is instrumented.
@@ -29,14 +35,26 @@
 . "$(dirname "$0")/lib/tap.sh"
 
 moddir=$(lab_corpus)/lib
-for m in test_user_copy test_static_keys test_static_key_base; do
+config=/boot/config-$(lab_kver)
+selftests="test_static_keys test_static_key_base test_bpf"
+if grep -q '^CONFIG_TEST_USER_COPY=m$' "$config"; then
+	selftests="test_user_copy $selftests"
+	like "$(readelf -SW "$moddir/test_user_copy.ko")" ' __ex_table ' \
+		"test_user_copy has an __ex_table of its own"
+else
+	ok "no test_user_copy in $(lab_kver): CONFIG_TEST_USER_COPY is not in its config" \
+		test ! -e "$moddir/test_user_copy.ko" -a "$(grep -c '^CONFIG_TEST_USER_COPY' "$config")" = 0
+	ok "(since 6.11 it is KUnit's usercopy_kunit, and this kernel has CONFIG_KUNIT off)" \
+		grep -q '^# CONFIG_KUNIT is not set$' "$config"
+fi
+for m in $selftests; do
 	ok "Debian ships $m.ko" test -f "$moddir/$m.ko"
 done
-# What the tests below count on, read from the modules themselves.
-tests=' t [a-z_]+_static_(branch_(un)?likely|key_(true|false))$'
+# What the tests below count on, read from the modules themselves (not the
+# __pfx_ padding symbols of 6.12).
+tests=' t [a-z][a-z_]*_static_(branch_(un)?likely|key_(true|false))$'
 is "$(nm "$moddir/test_static_keys.ko" | grep -cE "$tests")" 18 \
 	"test_static_keys has 18 test functions"
-like "$(readelf -SW "$moddir/test_user_copy.ko")" ' __ex_table ' "test_user_copy has an __ex_table of its own"
 like "$(readelf -SW "$moddir/test_static_keys.ko")" ' __jump_table ' "test_static_keys has a __jump_table"
 unlike "$(readelf -SW "$moddir/test_static_key_base.ko")" ' __jump_table ' \
 	"test_static_key_base has none (nothing there to instrument)"
@@ -53,7 +71,8 @@ sample_log() {
 	seen=$(wc -l </lab/sample.all)
 }
 
-# test_user_copy
+# test_user_copy, where the kernel has it
+if [ -f /lab/files/user_copy ]; then
 ok "insmod kedr_sample target_name=test_user_copy" \
 	insmod /lab/kedr_sample.ko target_name=test_user_copy num_records=100000 || exit 1
 ok "test_user_copy: modprobe succeeds (every check passed)" modprobe test_user_copy
@@ -72,6 +91,29 @@ is "$init $(calls exit '\(test_user_copy_init\|init_module\)')" "1 1" \
 	"test_user_copy: its init (which runs the checks) was entered and left once, instrumented"
 like "$(head -n 1 $O)" 'reads: [1-9][0-9]*; writes: [1-9]' \
 	"test_user_copy: its reads and writes were recorded"
+fi
+
+# test_bpf, the first 200 tests
+ok "insmod kedr_sample target_name=test_bpf" \
+	insmod /lab/kedr_sample.ko target_name=test_bpf || exit 1
+ok "test_bpf: modprobe succeeds (every test passed)" \
+	modprobe test_bpf test_suite=test_bpf test_range=0,199
+like "$(dmesg | grep 'test_bpf: Summary:')" 'test_bpf: Summary: 200 PASSED, 0 FAILED' \
+	"test_bpf: the log says \"200 PASSED, 0 FAILED\""
+log=$(sample_log)
+diag "$(printf '%s\n' "$log" | grep -E 'functions|left alone|__pfx_')"
+like "$log" 'instrumented [1-9][0-9]* functions, left alone 0;' \
+	"test_bpf: every function instrumented, none left alone"
+ok "rmmod test_bpf" rmmod test_bpf
+going=$(sample_log | sed -n 's/.* is going: .*, \([0-9]*\) entries, \([0-9]*\) exits.*/\1 \2/p')
+cat /sys/kernel/debug/kedr_sample/output >$O
+ok "rmmod kedr_sample" rmmod kedr_sample
+diag "test_bpf: $(head -n 1 $O); entries and exits: $going"
+is "$(calls entry '\(test_bpf_init\|init_module\)')" 1 \
+	"test_bpf: its init (which runs the tests) was entered, instrumented"
+like "$going" '^([1-9][0-9]*) \1$' "test_bpf: as many exits as entries (all counted)"
+like "$(head -n 1 $O)" 'reads: [1-9][0-9]*; writes: [1-9]' \
+	"test_bpf: its reads and writes were recorded"
 
 # test_static_keys (test_static_key_base first, not instrumented)
 ok "modprobe test_static_key_base (not a target)" modprobe test_static_key_base
@@ -98,7 +140,11 @@ done
 is "$n" 18 "test_static_keys: all 18 test functions ran instrumented"
 GUEST
 )
-lab_tap --timeout 180 --modules "test_user_copy test_static_keys test_static_key_base" "$guest"
+files=()
+case " $selftests " in
+*" test_user_copy "*) touch "$TAP_TMP/user_copy" && files=(--file "$TAP_TMP/user_copy") ;;
+esac
+lab_tap --timeout 300 --modules "$selftests" "${files[@]}" "$guest"
 
 # ---- 2. ftrace and kprobes on an instrumented function -------------------
 guest=$(lab_script tracing.sh <<'GUEST'

@@ -290,7 +290,7 @@ static struct {
 	unsigned long *fentry;
 	size_t nfentry;
 	struct kedr_func *funcs;
-	unsigned int nr_funcs, nr_aliases;
+	unsigned int nr_funcs, nr_aliases, nr_padding;
 	unsigned long *jl_sites;
 	unsigned int nr_jl_sites;
 	struct reloc_target *jl, *sc, *ex;
@@ -303,7 +303,7 @@ static struct {
 
 #define MAX_REASONS 32
 static struct {
-	unsigned long modules, load_failed, functions, aliases, cold, too_small_etc;
+	unsigned long modules, load_failed, functions, aliases, padding, cold, too_small_etc;
 	unsigned long planned, instrumented, verified, cold_instrumented;
 	unsigned long insns, sites, inline_sites, site_kind[8], jl_sites, loops, tramps, family_jumps;
 	unsigned long table_jumps, size_ok, mismatches, bad_funcs, emit_errors;
@@ -632,6 +632,10 @@ static void collect_functions(void)
 		    s->st_shndx >= M.eh->e_shnum || !M.secexec[s->st_shndx] ||
 		    s->st_value + s->st_size > M.sh[s->st_shndx].sh_size)
 			continue;
+		if (is_padding(M.str + s->st_name)) {	/* from kedr_sample.c */
+			M.nr_padding++;
+			continue;
+		}
 		f->addr = M.secaddr[s->st_shndx] + s->st_value;
 		f->size = s->st_size;
 		f->name = M.str + s->st_name;
@@ -642,20 +646,27 @@ static void collect_functions(void)
 	n = fold_aliases(M.funcs, M.nr_funcs);
 	M.nr_aliases += M.nr_funcs - n;
 	M.nr_funcs = n;
+	/* as read_entry(): ENDBR64 (IBT, 6.12) first, then the ftrace site */
+	for (i = 0; i < M.nr_funcs; i++) {
+		struct kedr_func *f = &M.funcs[i];
+
+		f->endbr = f->size >= KEDR_ENDBR_LEN && is_endbr(*(const u32 *)f->addr);
+	}
 	/* ftrace: "call __fentry__" at a function's start becomes the nop */
 	for (j = 0; j < M.nfentry; j++) {
 		struct kedr_func *f = find_function(M.fentry[j]);
 
-		if (f && f->addr == M.fentry[j]) {
-			memcpy((void *)f->addr, nop5, sizeof(nop5));
+		if (f && f->addr + (f->endbr ? KEDR_ENDBR_LEN : 0) == M.fentry[j]) {
+			memcpy((void *)M.fentry[j], nop5, sizeof(nop5));
 			S.fentry_nops++;
 		}
 	}
 	for (i = 0; i < M.nr_funcs; i++) {
 		struct kedr_func *f = &M.funcs[i];
+		unsigned long at = f->addr + (f->endbr ? KEDR_ENDBR_LEN : 0);
 
-		f->ftrace_nop = f->size >= sizeof(nop5) &&
-			!memcmp((void *)f->addr, nop5, sizeof(nop5));
+		f->ftrace_nop = f->size >= at - f->addr + sizeof(nop5) &&
+			!memcmp((void *)at, nop5, sizeof(nop5));
 	}
 	/* the static keys' sites, for is_jump_label_site() */
 	M.jl_sites = calloc(M.njl + 1, sizeof(*M.jl_sites));
@@ -1390,6 +1401,7 @@ static void check_module(const char *path)
 	run_engine(true);
 	S.functions += M.nr_funcs;
 	S.aliases += M.nr_aliases;
+	S.padding += M.nr_padding;
 	for (i = 0; i < M.nr_funcs; i++) {
 		struct kedr_func *f = &M.funcs[i];
 
@@ -1471,8 +1483,8 @@ static int do_check(char **named, int nnamed)
 		check_module(named[k]);
 	printf("modules: %lu (%lu could not be loaded), fentry calls made nops: %lu\n",
 	       S.modules, S.load_failed, S.fentry_nops);
-	printf("functions: %lu (aliases folded: %lu), .cold parts: %lu\n",
-	       S.functions, S.aliases, S.cold);
+	printf("functions: %lu (aliases folded: %lu; __pfx_ padding symbols skipped: %lu), .cold parts: %lu\n",
+	       S.functions, S.aliases, S.padding, S.cold);
 	printf("given to plan_function: %lu; instrumented: %lu (.cold parts: %lu); left alone: %lu\n",
 	       S.planned, S.instrumented, S.cold_instrumented, S.functions - S.instrumented);
 	for (i = 0; i < MAX_REASONS && S.reason[i]; i++)

@@ -46,6 +46,13 @@ static inline bool str_has_prefix(const char *s, const char *prefix)
 /* part 2 of kedr_sample.c: a module parameter; the tool's -s sets it */
 static bool process_sp_accesses;
 
+/* the kernel's is_endbr() (asm/ibt.h of an IBT kernel): ENDBR64, or the
+ * "osp nopl (%rax)" the loader seals an unused one into */
+static inline bool is_endbr(u32 val)
+{
+	return val == 0xfa1e0ff3 || val == 0x001f0f66;
+}
+
 /* part 8: the jump goes after ftrace's 5-byte nop (too_small() uses it) */
 #define __stringify_1(x)	#x
 #define __stringify(x)		__stringify_1(x)
