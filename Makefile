@@ -96,7 +96,7 @@ lab-modules: lab
 
 # The modules for each kernel, then one prove run over all of them
 # (tests/check: which tests run on which kernel); prove's summary ends it.
-check: host-tools guest-tools engine-tools
+check: lab host-tools guest-tools engine-tools
 	@for k in $(CHECK_KERNELS); do \
 		$(MAKE) --no-print-directory -s lab-modules LAB_KERNEL=$$k || exit 1; \
 		LAB_KERNEL=$$k $(TOP)/tests/vm/corpus >/dev/null || exit 1; \
