@@ -2709,6 +2709,7 @@ static enum kedr_flags_use flags_use(const struct kedr_insn *in)
 		return KEDR_FLAGS_MAY_READ;
 	if (in->map == KEDR_MAP_0F) {
 		switch (op) {
+		case 0x1E:			/* ENDBR64 (6.12), hint NOPs */
 		case 0x1F:			/* NOP Ev */
 		case 0xA3: case 0xAB:		/* BT, BTS Ev, Gv */
 		case 0xB3: case 0xBB:		/* BTR, BTC Ev, Gv */
