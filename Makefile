@@ -45,6 +45,12 @@ else
 # ---- the ordinary part ----------------------------------------------------
 KDIR ?= /lib/modules/$(shell uname -r)/build
 TOP := $(abspath .)
+# make check: every kernel unless LAB_KERNEL names one
+ifeq ($(origin LAB_KERNEL),undefined)
+CHECK_KERNELS ?= 6.1 6.12 6.1-rt
+else
+CHECK_KERNELS ?= $(LAB_KERNEL)
+endif
 LAB_KERNEL ?= 6.1
 export LAB_KERNEL
 # (read once tests/vm/setup, a prerequisite of lab-modules, has written it)
@@ -88,11 +94,17 @@ lab-modules: lab
 	done
 	$(MAKE) -C $(LAB_KDIR) M=$(LAB_MODDIR) modules
 
-check: lab-modules host-tools guest-tools engine-tools
-	prove --timer $(TOP)/tests/*.t
+# The modules for each kernel, then one prove run over all of them
+# (tests/check: which tests run on which kernel); prove's summary ends it.
+check: lab host-tools guest-tools engine-tools
+	@for k in $(CHECK_KERNELS); do \
+		$(MAKE) --no-print-directory -s lab-modules LAB_KERNEL=$$k || exit 1; \
+		LAB_KERNEL=$$k $(TOP)/tests/vm/corpus >/dev/null || exit 1; \
+	done
+	$(TOP)/tests/check $(CHECK_KERNELS)
 
 # Every fs, lib, crypto and block module of the lab kernel, instrumented
-# (long: about 6 minutes); the table goes to build/sweep/report.txt
+# (long: about 6 minutes); the table goes to build/sweep/<series>/report.txt
 sweep: lab-modules
 	$(TOP)/tests/sweep/run
 

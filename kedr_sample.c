@@ -12,7 +12,7 @@
  * is unloaded, the records appear in debugfs.
  *
  * A session (`make demo` runs it in the lab; these lines are from such a
- * run on Debian's 6.1.0-56-amd64, shortened where it says "..."):
+ * run on Debian 12's 6.1 kernel, shortened where it says "..."):
  *
  *   # insmod kedr_sample.ko target_name=kedr_sample_target
  *   # insmod sample_target/kedr_sample_target.ko

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # tests/01-lab.t: the lab itself (tests/vm/run, tests/lib/*) does what
-# tests/README.md promises.  Five guest runs, about a minute.
+# tests/README.md promises.  Six guest runs (seven boots), about a minute and a half.
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -110,6 +110,22 @@ like "$(grep -v '^lab: warning: ' "$LAB_ERR")" '^lab: guest kernel logged: BUG: 
 	"and say so on stderr, naming the oops"
 unlike "$(cat "$LAB_OUT")" 'still alive' "the oops ended the guest (oops=panic)"
 ok "before the timeout ($LAB_SECONDS s < 90 s)" test "$LAB_SECONDS" -lt 90
+
+# ---- 4b. a kernel that dies before the script starts is booted once more --
+# (nothing of the project is loaded then; see tests/vm/run).  A boot that
+# always dies: no /init to run, so the kernel looks for a root file system
+guest=$(lab_script never.sh <<'GUEST'
+echo "the script ran"
+GUEST
+)
+LAB_KERNEL_ARGS=rdinit=/nonexistent lab_exec --timeout 120 "$guest"
+is "$LAB_STATUS" 125 "a kernel panic before the script makes tests/vm/run exit 125"
+like "$(cat "$LAB_ERR")" "^lab: warning: the guest kernel logged 'Kernel panic - not syncing: VFS: Unable to mount root fs.*' before the script started; booting once more$" \
+	"after saying on stderr that it boots once more"
+is "$(grep -c 'Kernel panic - not syncing' "$LAB_OUT")" 2 "the guest was booted twice, no more"
+like "$(grep -v '^lab: warning: ' "$LAB_ERR")" '^lab: guest kernel logged: Kernel panic - not syncing: VFS' \
+	"the second boot's problem is named on stderr"
+unlike "$(cat "$LAB_OUT")" 'the script ran' "the script never ran"
 
 # ---- 5. a timeout kills the guest ------------------------------------------
 guest=$(lab_script sleep.sh <<'GUEST'

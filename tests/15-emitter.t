@@ -31,9 +31,20 @@ ok "the engine builds (make -f tests/engine.mk engine-tools)" build_engine || {
 ENGINE=$TAP_TOP/build/engine/engine
 # chosen: the only LOOP of the corpus (gsmi), conditional tail calls
 # (poly1305), a memory shift and .cold families (intel-uncore), many .cold
-# parts and static keys (ext4)
+# parts and static keys (ext4), and f2fs: one of the few modules of 6.12
+# with .cold parts at all (see below)
 CHOSEN="$K/drivers/firmware/google/gsmi.ko $K/arch/x86/crypto/poly1305-x86_64.ko
-	$K/arch/x86/events/intel/intel-uncore.ko $K/fs/ext4/ext4.ko"
+	$K/arch/x86/events/intel/intel-uncore.ko $K/fs/ext4/ext4.ko $K/fs/f2fs/f2fs.ko"
+# GCC moves the unlikely paths of a function to FUNC.cold around calls to
+# __cold functions.  Linux 6.12 with CONFIG_FUNCTION_ALIGNMENT=16 (Debian's,
+# for call padding) defines __cold as nothing, "as GCC drops the alignment
+# for cold functions" (include/linux/compiler_types.h): its 4230 modules
+# have 7 .cold parts (2 in f2fs, none of them with a return), 6.1's
+# thousands.  What the .cold checks below expect, by kernel:
+case $(lab_series) in
+6.12) COLD_MIN=2 COLD_JUMPS_MIN=2 EXIT_IN_COLD=no ;;
+*) COLD_MIN=101 COLD_JUMPS_MIN=100 EXIT_IN_COLD=yes ;;
+esac
 SEED=20261127
 N=300
 
@@ -53,15 +64,19 @@ ok "at least 5000 functions checked (got $checked)" test "${checked:-0}" -ge 500
 dry=$(fig 'dry size == real size: ')
 like "$dry" '^([0-9]+) of \1 instances \(0 ' "dry size == real size for every instance"
 cold=$(fig 'given to plan_function: ' | sed -n 's/.*(.cold parts: \([0-9]*\)).*/\1/p')
-ok ".cold parts instrumented and checked (got $cold)" test "${cold:-0}" -gt 100
+ok ".cold parts instrumented and checked (got $cold, at least $COLD_MIN)" test "${cold:-0}" -ge $COLD_MIN
 seen_of() { awk -v k="$1" '$1 == k {print $2+0}' "$TAP_TMP/out"; }
 ok "a LOOP/JRCXZ rewritten as three instructions" test "$(seen_of loop)" -ge 1
 ok "conditional tail calls go through trampolines" test "$(seen_of trampoline)" -ge 1
-ok "jumps between a function and its .cold part stay in the instances" \
-	test "$(seen_of cold-family-jump)" -ge 100
+ok "jumps between a function and its .cold part stay in the instances ($(seen_of cold-family-jump), at least $COLD_JUMPS_MIN)" \
+	test "$(seen_of cold-family-jump)" -ge $COLD_JUMPS_MIN
 ok "static key sites kept in their 5-byte form" test "$(seen_of static-key)" -ge 10
 ok "a shift with a memory operand is recorded" test "$(seen_of shift-mem)" -ge 1
 for k in string locked update rip-relative gs exit-in-cold; do
+	if [ $k = exit-in-cold ] && [ $EXIT_IN_COLD = no ]; then
+		note "exit-in-cold: no .cold part of $(lab_kver)'s modules returns (seen: $(seen_of $k))"
+		continue
+	fi
 	ok "sites seen and checked: $k" test "$(seen_of $k)" -ge 1
 done
 # where the flags are dead, the count is inline (and Capstone agrees)
