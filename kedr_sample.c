@@ -1888,7 +1888,7 @@ asm(
 
 #define KEDR_JMP_LEN		5	/* E9 rel32 */
 #define KEDR_FTRACE_NOP_LEN	5	/* the jump goes after it, if there is one */
-#define KEDR_ENDBR_LEN		4	/* F3 0F 1E FA: so does the ftrace nop */
+#define KEDR_ENDBR_LEN		4	/* F3 0F 1E FA (IBT): the jump goes after it too */
 #define KEDR_SITE_LEN		14	/* push, mov $site, call, pop: see part 6 */
 /* a trampoline for a conditional tail call: exit site, then jmp */
 #define KEDR_TRAMP_LEN		(KEDR_SITE_LEN + KEDR_JMP_LEN)
@@ -2709,6 +2709,7 @@ static enum kedr_flags_use flags_use(const struct kedr_insn *in)
 		return KEDR_FLAGS_MAY_READ;
 	if (in->map == KEDR_MAP_0F) {
 		switch (op) {
+		case 0x1E:			/* ENDBR64 (6.12), hint NOPs */
 		case 0x1F:			/* NOP Ev */
 		case 0xA3: case 0xAB:		/* BT, BTS Ev, Gv */
 		case 0xB3: case 0xBB:		/* BTR, BTC Ev, Gv */
@@ -3011,7 +3012,8 @@ static void free_region(struct kedr_region *r)
  *  1. The jump: "jmp instance" at the start (after ftrace's nop, which must
  *     stay: ftrace compares those 5 bytes before it changes them, and turns
  *     itself off for the whole system if they are not what it left there;
- *     and after ENDBR64, where a kernel built for IBT has it: see below).
+ *     and after ENDBR64, where a kernel built for IBT has one: a call
+ *     through a pointer must land on it).
  *  2. The fill: int3 over the rest.
  *
  * In this order, the function works at every moment: before step 1 it is
@@ -3407,13 +3409,12 @@ static unsigned int fold_aliases(struct kedr_func *funcs, unsigned int n)
  */
 static void read_entry(struct kedr_func *f)
 {
-	const u8 *p = (const u8 *)f->addr;
+	const u8 *p = (const u8 *)f->addr, *end = p + f->size;
 
 	f->endbr = f->size >= KEDR_ENDBR_LEN && is_endbr(*(const u32 *)p);
 	if (f->endbr)
 		p += KEDR_ENDBR_LEN;
-	f->ftrace_nop = false;
-	f->ftrace_nop = f->size >= entry_len(f) + KEDR_FTRACE_NOP_LEN &&
+	f->ftrace_nop = end - p >= KEDR_FTRACE_NOP_LEN &&
 			!memcmp(p, ftrace_nop, KEDR_FTRACE_NOP_LEN);
 }
 

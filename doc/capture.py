@@ -10,6 +10,10 @@
                           what it printed: the function's bytes before and
                           after patching and its instance, disassembled; the
                           [sample] log lines; the trace; the session
+    capture.py --lab --kernel SERIES
+                          the same on the lab kernel SERIES (LAB_KERNEL: 6.12
+                          for the chapter "What 6.12 changed"), each capture
+                          named NAME-SERIES
 
 Every capture file starts with one line "#% key=value ..." (where it came
 from, which kernel); doc/snippets.lua shows it under the excerpt and drops
@@ -53,11 +57,12 @@ def today():
 
 
 class Out:
-    def __init__(self, top, outdir):
-        self.top, self.dir = top, outdir
+    def __init__(self, top, outdir, suffix=""):
+        self.top, self.dir, self.suffix = top, outdir, suffix
         os.makedirs(outdir, exist_ok=True)
 
     def write(self, name, header, text):
+        name += self.suffix
         for stale in (name + ".failed",):
             p = os.path.join(self.dir, stale)
             if os.path.exists(p):
@@ -66,6 +71,7 @@ class Out:
             f.write("#% " + header + "\n" + text.rstrip("\n") + "\n")
 
     def fail(self, name, why):
+        name += self.suffix
         p = os.path.join(self.dir, name)
         if os.path.exists(p):
             os.unlink(p)
@@ -365,7 +371,7 @@ def lab_run(out, top, work):
            os.path.join(top, "doc/capture-guest.sh")]
     print("capture: " + " ".join(cmd), file=sys.stderr)
     p = subprocess.run(cmd, capture_output=True, text=True)
-    with open(os.path.join(out.dir, "lab-output.log"), "w") as f:
+    with open(os.path.join(out.dir, "lab-output%s.log" % out.suffix), "w") as f:
         f.write(p.stdout + "\n--- stderr\n" + p.stderr + f"\n--- exit status {p.returncode}\n")
     caps, failed = guest_sections(p.stdout)
     why = failed or (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[-1]
@@ -373,7 +379,7 @@ def lab_run(out, top, work):
     if p.returncode != 0 or not kernel:
         for name in GUEST_CAPTURES + ("disasm-before", "disasm-after", "disasm-instance"):
             if name not in caps:
-                out.fail(name, f"the lab run failed: {why} (build/doc/captures/lab-output.log)")
+                out.fail(name, f"the lab run failed: {why} (build/doc/captures/lab-output{out.suffix}.log)")
     if not kernel:
         return 1
     hdr = f"source=lab kernel={kernel} date={today()}"
@@ -412,8 +418,12 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--host", action="store_true")
     ap.add_argument("--lab", action="store_true")
+    ap.add_argument("--kernel", help="the lab kernel series (LAB_KERNEL); names get -SERIES")
     a = ap.parse_args()
-    out = Out(a.top, a.out or os.path.join(a.top, "build/doc/captures"))
+    if a.kernel:
+        os.environ["LAB_KERNEL"] = a.kernel    # for tests/vm/run and target_ko()
+    out = Out(a.top, a.out or os.path.join(a.top, "build/doc/captures"),
+              "-" + a.kernel if a.kernel else "")
     status = 0
     if a.host:
         host_captures(out, a.top)

@@ -41,13 +41,17 @@ doc-setup:
 	@$(DOC_DIR)/setup
 
 # Things the captures need: the modules built for the lab kernel, the guest
-# helper that reads /proc/kcore, the decoder as a host tool.
+# helper that reads /proc/kcore, the decoder as a host tool; and the same
+# modules for 6.12, for the chapter "What 6.12 changed" (NAME-6.12).
 doc-captures: doc-setup
 	$(MAKE) -C $(DOC_TOP) lab-modules
 	$(MAKE) -f $(DOC_TOP)/tests/guest.mk guest-tools
 	$(MAKE) -f $(DOC_TOP)/tests/decoder.mk $(DOC_TOP)/build/decoder/insn-dump
 	python3 $(DOC_DIR)/capture.py --host --lab || \
 		echo "doc: some captures could not be made; the page says which" >&2
+	$(MAKE) -C $(DOC_TOP) lab-modules LAB_KERNEL=6.12
+	python3 $(DOC_DIR)/capture.py --lab --kernel 6.12 || \
+		echo "doc: some 6.12 captures could not be made; the page says which" >&2
 
 # Without the lab: only what the host can see, and only if it was built.
 doc-host-captures: doc-setup

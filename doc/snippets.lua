@@ -18,8 +18,9 @@
 --   ```{capture=NAME}```      build/doc/captures/NAME, output captured by
 --                             `make doc`; optional from=, to= (Lua patterns:
 --                             the first line matching `from` up to the next
---                             one matching `to`), grep= (only matching
---                             lines) and max= (at most that many lines)
+--                             one matching `to`), grep= (only the lines
+--                             matching one of its |-separated Lua patterns)
+--                             and max= (at most that many lines)
 --
 -- A snippet, function or DOC title that is not found, or found twice in
 -- one file, fails the build (all of them are listed). A missing capture
@@ -318,8 +319,11 @@ local function capture(name, attr)
 	if grep then
 		local sel = {}
 		for _, l in ipairs(lines) do
-			if l:match(grep) then
-				sel[#sel + 1] = l
+			for pat in grep:gmatch("[^|]+") do
+				if l:match(pat) then
+					sel[#sel + 1] = l
+					break
+				end
 			end
 		end
 		lines = sel

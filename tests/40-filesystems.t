@@ -82,7 +82,11 @@ for m in vfat fat ext4 loop; do
 	# kedr_sample folds aliases (init_module, cleanup_module): count places.
 	funcs $m | awk '{ print $3 }' | sort -u | wc -l >"$files/nfuncs-$m"
 done
-is "$(cat "$files/nfuncs-vfat")" 24 "vfat.ko has 24 functions (readelf)"
+ok "vfat.ko has $(cat "$files/nfuncs-vfat") functions (readelf)" test "$(cat "$files/nfuncs-vfat")" -ge 20
+# What mount calls in vfat: vfat_mount in 6.1; vfat_get_tree once vfat has
+# the fs_context API (6.12).
+vfat_mount=vfat_mount
+grep -q '^vfat_get_tree ' "$files/funcs-vfat" && vfat_mount=vfat_get_tree
 
 # ---- the guest's part, shared by the four runs -------------------------
 cat >"$files/common.sh" <<'EOF'
@@ -206,7 +210,7 @@ ok "modprobe vfat (and fat)" modprobe vfat
 vfat_image
 workload
 losetup -d /dev/loop0
-finish_target vfat_mount vfat_fill_super vfat_lookup vfat_mkdir vfat_create vfat_rename2 vfat_unlink
+finish_target $vfat_mount vfat_fill_super vfat_lookup vfat_mkdir vfat_create vfat_rename2 vfat_unlink
 EOF
 )
 lab_tap --timeout 300 --modules "$mods" --file "$files/." "$guest"

@@ -307,7 +307,7 @@ static struct {
 	unsigned long planned, instrumented, verified, cold_instrumented;
 	unsigned long insns, sites, inline_sites, site_kind[8], jl_sites, loops, tramps, family_jumps;
 	unsigned long table_jumps, size_ok, mismatches, bad_funcs, emit_errors;
-	unsigned long orig_bytes, inst_bytes, unknown_relocs, fentry_nops;
+	unsigned long orig_bytes, inst_bytes, unknown_relocs, fentry_nops, native_pv;
 	const char *reason[MAX_REASONS];
 	unsigned long reason_count[MAX_REASONS];
 } S;
@@ -420,6 +420,72 @@ static void note_table_field(struct reloc_target *t, unsigned int n, unsigned in
 		t[i].b = val;
 		t[i].has_b = true;
 	}
+}
+
+/*
+ * Alternatives: the loader rewrites code for the CPU it runs on
+ * (.altinstructions), before COMING. The engine cannot know the CPU, but
+ * it knows the machine is no Xen PV guest, as the lab is not: it applies
+ * the replacements marked ALT_NOT(X86_FEATURE_XENPV), the native code of
+ * the paravirt operations ("call *pv_ops+N(%rip)" becomes "pushf; pop
+ * %rax", "cli", "sti"...), padded with NOPs. 6.12's struct alt_instr
+ * (asm/alternative.h): s32 instr, s32 repl, u32 ft_flags, u8 instrlen,
+ * u8 replacementlen, 14 bytes; 6.1's has 12 and no ALT_NOT, and paravirt
+ * calls of its own (.parainstructions), which modules do not use.
+ */
+#define ALT_ENTRY_LEN	14
+#define ALT_NOT_XENPV	((1u << 16) | (8 * 32 + 16))	/* ALT_FLAG_NOT, X86_FEATURE_XENPV */
+
+static void apply_native_paravirt(void)
+{
+	const Elf64_Shdr *alt = NULL, *rel = NULL;
+	unsigned long *instr, *repl;
+	unsigned int i, n;
+	size_t j, nrel;
+
+	for (i = 0; i < M.eh->e_shnum; i++)
+		if (!strcmp(M.shstr + M.sh[i].sh_name, ".altinstructions"))
+			alt = &M.sh[i];
+	for (i = 0; alt && i < M.eh->e_shnum; i++)
+		if (M.sh[i].sh_type == SHT_RELA && &M.sh[M.sh[i].sh_info] == alt)
+			rel = &M.sh[i];
+	if (!alt || !rel || alt->sh_size % ALT_ENTRY_LEN)
+		return;
+	n = alt->sh_size / ALT_ENTRY_LEN;
+	nrel = rel->sh_size / sizeof(Elf64_Rela);
+	instr = calloc(n, sizeof(*instr));
+	repl = calloc(n, sizeof(*repl));
+	for (j = 0; j < nrel; j++) {
+		const Elf64_Rela *r = (const Elf64_Rela *)(M.map + rel->sh_offset) + j;
+		unsigned int si = ELF64_R_SYM(r->r_info);
+		unsigned long k = r->r_offset / ALT_ENTRY_LEN;
+
+		if (si >= M.nsym || k >= n)
+			continue;
+		if (r->r_offset % ALT_ENTRY_LEN == 0)
+			instr[k] = sym_addr(si) + r->r_addend;
+		else if (r->r_offset % ALT_ENTRY_LEN == 4)
+			repl[k] = sym_addr(si) + r->r_addend;
+		else
+			goto out;	/* not 6.12's layout */
+	}
+	for (i = 0; i < n; i++) {
+		const u8 *e = M.map + alt->sh_offset + i * ALT_ENTRY_LEN;
+		u32 flags;
+		u8 ilen = e[12], rlen = e[13];
+
+		memcpy(&flags, e + 8, 4);
+		if (flags != ALT_NOT_XENPV || rlen > ilen ||
+		    instr[i] < M.code_start || instr[i] + ilen > M.code_end ||
+		    repl[i] < M.code_start || repl[i] + rlen > M.code_end)
+			continue;
+		memcpy((void *)instr[i], (void *)repl[i], rlen);
+		memset((void *)(instr[i] + rlen), 0x90, ilen - rlen);
+		S.native_pv++;
+	}
+out:
+	free(instr);
+	free(repl);
 }
 
 static void relocate(void)
@@ -611,6 +677,7 @@ static int load_module(const char *path)
 	M.inst_base = ALIGN(cur + 4096, 4096UL);
 	M.inst_end = M.inst_base;
 	relocate();
+	apply_native_paravirt();
 	return 0;
 }
 
@@ -1481,8 +1548,8 @@ static int do_check(char **named, int nnamed)
 		check_module(paths[i]);
 	for (k = 0; k < nnamed; k++)
 		check_module(named[k]);
-	printf("modules: %lu (%lu could not be loaded), fentry calls made nops: %lu\n",
-	       S.modules, S.load_failed, S.fentry_nops);
+	printf("modules: %lu (%lu could not be loaded), fentry calls made nops: %lu, paravirt calls made native: %lu\n",
+	       S.modules, S.load_failed, S.fentry_nops, S.native_pv);
 	printf("functions: %lu (aliases folded: %lu; __pfx_ padding symbols skipped: %lu), .cold parts: %lu\n",
 	       S.functions, S.aliases, S.padding, S.cold);
 	printf("given to plan_function: %lu; instrumented: %lu (.cold parts: %lu); left alone: %lu\n",
