@@ -27,7 +27,7 @@ ifneq ($(KERNELRELEASE),)
 # ---- kbuild part: read by the kernel's build system -----------------------
 obj-m := kedr_sample.o
 # KEDR_SAMPLE_ONLY=1: kedr_sample.ko alone, e.g. in a directory of symlinks
-# to kedr_sample.c, insn_tables.h and this Makefile (tests/06-no-room.t)
+# to kedr_sample.c, insn_tables.h and this Makefile (tests/06-failures.t)
 ifeq ($(KEDR_SAMPLE_ONLY),)
 obj-m += sample_target/
 obj-m += tests/modules/

@@ -2892,7 +2892,7 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 
 /* [snippet:area] */
 #ifndef KEDR_AREA_SIZE
-#define KEDR_AREA_SIZE	(4 << 20)
+#define KEDR_AREA_SIZE	(8 << 20)
 #endif
 
 extern u8 kedr_area[];
