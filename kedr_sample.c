@@ -2881,8 +2881,24 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
  *
  * Instances of core functions are placed first, those of init functions
  * after them, so that when the target's init is over the init part can be
- * wiped and given back. KEDR_AREA_SIZE (4 MiB) holds the instances of
- * btrfs, the largest module of those tested (about 1 MB of code).
+ * wiped and given back.
+ *
+ * What it costs: the area is in kedr_sample.ko as it is in memory, int3
+ * for int3, so the file is as big as the area, and so much memory is
+ * taken while kedr_sample is loaded, whatever the target. (A section
+ * without contents, like .bss, would cost the file nothing, but objtool,
+ * which kbuild runs on every object, cannot read an executable one.) An
+ * instance is nearly three times its original, so the 8 MiB of the
+ * default area hold about 3 MB of code: every module of Debian's 6.1 and
+ * 6.12 kernels but amdgpu, the largest (i915, the next, fits; the README
+ * has the figures). Build with a larger area for a larger target, or a
+ * smaller one for a smaller file: ``make KEDR_AREA_SIZE=24M`` (bytes, or
+ * K or M).
+ *
+ * A target whose instances do not all fit is instrumented as far as they
+ * do: fit_in_area() (part 9) gives each function and its .cold parts room
+ * together, in address order, and leaves alone the families that find
+ * none, reporting them like any other function left alone.
  *
  * The sites (struct kedr_site) are data. They go to pages of their own
  * from module_alloc(): writable while they are filled, then read-only, never
@@ -4480,7 +4496,7 @@ DEFINE_SEQ_ATTRIBUTE(output);
  * DOC: Where is my function? kedr_sample/functions
  *
  * The instances have no symbols of their own: in a stack trace or an oops
- * an address in one shows as ``kedr_area+0x1a40/0x400000 [kedr_sample]``.
+ * an address in one shows as ``kedr_area+0x1a40/0x800000 [kedr_sample]``.
  * /sys/kernel/debug/kedr_sample/functions lists, for the last target, each
  * function with its address and size, where its instance is (while the
  * target is loaded) and why it was left alone, if it was::
@@ -4669,8 +4685,10 @@ module_exit(kedr_sample_exit);
  *    and with any of those, their .cold parts or parent. The kernel's
  *    tables (__ex_table, __bug_table, __jump_table, .static_call_sites)
  *    are re-aimed at the instances (part 9).
- *  - The instances of all functions of a target must fit in
- *    KEDR_AREA_SIZE (4 MiB); a larger target is refused as a whole.
+ *  - The instances must fit in the area, KEDR_AREA_SIZE (8 MiB unless
+ *    built otherwise, part 8); the functions whose instances find no room
+ *    are left alone (a line in the log says how many and what area would
+ *    hold them all; kedr_sample/functions names them).
  *  - While a target is being instrumented, its decoded instructions are
  *    kept in memory: 80 bytes each, about 9 MB for ext4, freed as the
  *    instances are written.

@@ -9,7 +9,9 @@
     capture.py --lab      boot the lab once (doc/capture-guest.sh) and keep
                           what it printed: the function's bytes before and
                           after patching and its instance, disassembled; the
-                          [sample] log lines; the trace; the session
+                          [sample] log lines; the trace; the session;
+                          then once more (doc/capture-big.sh) with amdgpu,
+                          too big for the area: its log and functions
 
 Every capture file starts with one line "#% key=value ..." (where it came
 from, which kernel); doc/snippets.lua shows it under the excerpt and drops
@@ -28,6 +30,7 @@ import tempfile
 FUNC = "cfake_open"
 TARGET_KO = "sample_target/kedr_sample_target.ko"
 GUEST_CAPTURES = ("before", "after", "instance", "symbols", "session", "log", "trace")
+BIG_CAPTURES = ("big-log", "big-functions")
 
 
 def run(cmd, **kw):
@@ -392,6 +395,25 @@ def lab_run(out, top, work):
     return 0 if p.returncode == 0 else 1
 
 
+def lab_big_captures(out, top):
+    """amdgpu, partly instrumented: doc/capture-big.sh in a 2 GiB guest."""
+    cmd = [os.path.join(top, "tests/vm/run"), "--timeout", "400", "--mem", "2048",
+           "--modules", "amdgpu", os.path.join(top, "doc/capture-big.sh")]
+    print("capture: " + " ".join(cmd), file=sys.stderr)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    with open(os.path.join(out.dir, "lab-big-output.log"), "w") as f:
+        f.write(p.stdout + "\n--- stderr\n" + p.stderr + f"\n--- exit status {p.returncode}\n")
+    caps, failed = guest_sections(p.stdout)
+    why = failed or (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[-1]
+    kernel = caps.get("kernel", "").strip()
+    for name in BIG_CAPTURES:
+        if p.returncode != 0 or not kernel or name not in caps:
+            out.fail(name, f"the lab run failed: {why} (build/doc/captures/lab-big-output.log)")
+        else:
+            out.write(name, f"source=lab kernel={kernel} date={today()} target=amdgpu", caps[name])
+    return 0 if p.returncode == 0 else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--top", default=os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
@@ -405,6 +427,7 @@ def main():
         host_captures(out, a.top)
     if a.lab:
         status = lab_captures(out, a.top)
+        status |= lab_big_captures(out, a.top)
     return status
 
 

@@ -207,6 +207,10 @@ for t in amdgpu i915; do
 	alone=\$(echo "\$line" | sed -n 's/.*left alone \([0-9]*\);.*/\1/p')
 	is "\$((done + alone))" "\$all" "\$t: instrumented + left alone = its \$all functions"
 	is "\$(grep -c ' instance ' \$F)" "\$done" "\$t: kedr_sample/functions lists \$done instances"
+	case \$t in
+	amdgpu) isnt "\$(grep -c 'no room' \$F)" 0 "amdgpu does not fit in the default area (the README says so)" ;;
+	i915) is "\$(grep -c 'no room' \$F)" 0 "i915 fits in the default area (the README says so)" ;;
+	esac
 	echo "FIGURES \$t \$all functions, \$done instrumented (\$((done * 100 / all))%), \$(grep -c 'no room' \$F) without room; loaded in \$((\$(date +%s) - s)) s"
 	diag_cmd dmesg | grep -E '\[sample\] (instrumented|left alone: [0-9])'
 	ok "rmmod \$t" rmmod \$t
