@@ -125,11 +125,52 @@ ok "the workload produced events" test -s "$TAP_TMP/events.txt"
 is "$(grep -xFf "$TAP_TMP/noroom-lab.txt" "$TAP_TMP/events.txt" | grep -vxFf "$TAP_TMP/both.txt" | head -3)" "" \
 	"no event comes from a function left alone (names of two functions aside: $(echo $(cat "$TAP_TMP/both.txt")))"
 
-# ---- 2. no memory ----------------------------------------------------------
-# case: FUNC (6.1 name|later name) NTH; what the log must say; whole (1: the
-# target is refused as a whole) or 0 (one function is left alone)
+# ---- 2. odd code, and no memory --------------------------------------------
+# First lab_oddcode (tests/modules/lab_oddcode.c): one function for each
+# reason found in the code; the log must name each, with the offset of the
+# odd instruction (from objdump on the host), and the functions must run.
+oddko=$TAP_TOP/tests/modules/lab_oddcode.ko
+odd_at() {	# FUNCTION MNEMONIC-ERE: offset of the first such insn in it
+	local start at
+
+	read -r start at < <(objdump -d "$oddko" | awk -F '\t' -v f="<$1>:" -v re="^$2" '
+		index($0, f) { split($0, w, " "); start = w[1]; on = 1; next }
+		on && /^$/ { exit }
+		on && $3 ~ re { sub(":", "", $1); gsub(" ", "", $1); print start, $1; exit }')
+	[ -n "$at" ] && printf '0x%x\n' $((16#$at - 16#$start))
+}
+expect="odd_unknown|an instruction the decoder does not know|$(odd_at odd_unknown '\\(bad\\)')
+odd_far|a far call, jump or return|$(odd_at odd_far ljmp)
+odd_xbegin|XBEGIN, whose abort path is relative|$(odd_at odd_xbegin xbegin)
+odd_jmp16|a branch with a 16-bit operand size|$(odd_at odd_jmp16 data16)
+odd_midjump|a jump into the middle of an instruction|0x0
+odd_truncated|its last instruction runs past its end|$(odd_at odd_truncated 'mov ')"
+is "$(echo "$expect" | grep -c '|0x[0-9a-f]*$')" 6 "objdump finds each odd instruction of lab_oddcode.ko"
+odd=$(echo "$expect" | while IFS='|' read -r f why off; do
+	echo "like \"\$(grep ' $f ' /lab/odd.log)\" 'left alone: $f \\([0-9]+ bytes\\): $why \\(at \\+$off\\)' \"$f: left alone, why and where\""
+done | lab_script odd.sh)
+{
+	cat <<'EOF'
+ok "insmod kedr_sample target_name=lab_oddcode" insmod /lab/kedr_sample.ko target_name=lab_oddcode
+ok "insmod lab_oddcode (its init runs each odd function: they work)" insmod /lab/lab_oddcode.ko
+dmesg | grep '\[sample\] left alone' >/lab/odd.log
+EOF
+	cat "$odd"
+	cat <<'EOF'
+ok "rmmod lab_oddcode" rmmod lab_oddcode
+like "$(grep 'entry: ' /sys/kernel/debug/kedr_sample/output)" '"lab_oddcode_init"' \
+	"lab_oddcode_init, which called them, was instrumented and ran"
+ok "rmmod kedr_sample" rmmod kedr_sample
+EOF
+} >"$TAP_TMP/odd-guest.sh"
+odd=$TAP_TMP/odd-guest.sh
+
+# Then the allocations. A case: FUNC NTH WHOLE ERE: the NTH call of FUNC
+# made from kedr_sample fails; WHOLE: 1 if the target is refused as a
+# whole, 0 if one function is left alone; ERE: what the log must say.
 guest=$(lab_script no-memory.sh <<'EOF'
 . /lab/tap.sh
+. /lab/files/odd-guest.sh
 D=/sys/kernel/debug/kedr_mech_target
 P=/sys/module/lab_failcall/parameters
 pick() { for n in "$@"; do grep -q " $n\$" /proc/kallsyms && { echo "$n"; return; }; done; }
@@ -190,7 +231,7 @@ fail set_memory_ro 1 1 'cannot make the sites read-only \(error -12\)'
 fail $MA $NMA 1 'no memory for an exception table of [0-9]+ entries'
 EOF
 )
-lab_tap --timeout 300 "$guest"
+lab_tap --timeout 300 --file "$odd" "$guest"
 
 # ---- 3. big drivers --------------------------------------------------------
 guest=$(lab_script big.sh <<EOF
