@@ -36,7 +36,11 @@ ccflags-y := -Werror
 # The area for the instances, in bytes, or with a K or M suffix (e.g.
 # make KEDR_AREA_SIZE=16M); kedr_sample.c has the default and says why.
 ifneq ($(KEDR_AREA_SIZE),)
-ccflags-y += -DKEDR_AREA_SIZE=$(shell numfmt --from=iec $(KEDR_AREA_SIZE))
+KEDR_AREA_BYTES := $(shell numfmt --from=iec $(KEDR_AREA_SIZE) 2>/dev/null)
+ifeq ($(KEDR_AREA_BYTES),)
+$(error KEDR_AREA_SIZE=$(KEDR_AREA_SIZE): give bytes, or a number and K or M)
+endif
+ccflags-y += -DKEDR_AREA_SIZE=$(KEDR_AREA_BYTES)
 endif
 
 else
