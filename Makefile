@@ -37,9 +37,22 @@
 ifneq ($(KERNELRELEASE),)
 # ---- kbuild part: read by the kernel's build system -----------------------
 obj-m := kedr_sample.o
+# KEDR_SAMPLE_ONLY=1: kedr_sample.ko alone, e.g. in a directory of symlinks
+# to kedr_sample.c, insn_tables.h and this Makefile (tests/06-failures.t)
+ifeq ($(KEDR_SAMPLE_ONLY),)
 obj-m += sample_target/
 obj-m += tests/modules/
+endif
 ccflags-y := -Werror
+# The area for the instances, in bytes, or with a K or M suffix (e.g.
+# make KEDR_AREA_SIZE=16M); kedr_sample.c has the default and says why.
+ifneq ($(KEDR_AREA_SIZE),)
+KEDR_AREA_BYTES := $(shell numfmt --from=iec $(KEDR_AREA_SIZE) 2>/dev/null)
+ifeq ($(KEDR_AREA_BYTES),)
+$(error KEDR_AREA_SIZE=$(KEDR_AREA_SIZE): give bytes, or a number and K or M)
+endif
+ccflags-y += -DKEDR_AREA_SIZE=$(KEDR_AREA_BYTES)
+endif
 
 else
 # ---- the ordinary part ----------------------------------------------------

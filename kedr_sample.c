@@ -73,6 +73,7 @@
 #include <linux/objtool.h>
 #include <linux/rcupdate.h>
 #include <linux/seq_file.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/sort.h>
 #include <linux/static_call_types.h>
@@ -2913,8 +2914,24 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
  *
  * Instances of core functions are placed first, those of init functions
  * after them, so that when the target's init is over the init part can be
- * wiped and given back. KEDR_AREA_SIZE (4 MiB) holds the instances of
- * btrfs, the largest module of those tested (about 1 MB of code).
+ * wiped and given back.
+ *
+ * What it costs: the area is in kedr_sample.ko as it is in memory, int3
+ * for int3, so the file is as big as the area, and so much memory is
+ * taken while kedr_sample is loaded, whatever the target. (A section
+ * without contents, like .bss, would cost the file nothing, but objtool,
+ * which kbuild runs on every object, cannot read an executable one.) An
+ * instance is nearly three times its original, so the 8 MiB of the
+ * default area hold about 3 MB of code: every module of Debian's 6.1 and
+ * 6.12 kernels but amdgpu, the largest (i915, the next, fits; the README
+ * has the figures). Build with a larger area for a larger target, or a
+ * smaller one for a smaller file: ``make KEDR_AREA_SIZE=24M`` (bytes, or
+ * K or M).
+ *
+ * A target whose instances do not all fit is instrumented as far as they
+ * do: fit_in_area() (part 9) gives each function and its .cold parts room
+ * together, in address order, and leaves alone the families that find
+ * none, reporting them like any other function left alone.
  *
  * The sites (struct kedr_site) are data. They go to pages of their own
  * from module_alloc(): writable while they are filled, then read-only, never
@@ -2924,7 +2941,7 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
 
 /* [snippet:area] */
 #ifndef KEDR_AREA_SIZE
-#define KEDR_AREA_SIZE	(4 << 20)
+#define KEDR_AREA_SIZE	(8 << 20)
 #endif
 
 extern u8 kedr_area[];
@@ -2966,7 +2983,10 @@ static int alloc_sites(struct kedr_region *r)
 		return 0;
 	r->sites_size = PAGE_ALIGN(r->nr_sites * sizeof(*r->sites));
 	r->sites = kedr_module_alloc(r->sites_size);
-	return r->sites ? 0 : -ENOMEM;
+	if (r->sites)
+		return 0;
+	pr_err("no memory for %u sites (%lu bytes)\n", r->nr_sites, r->sites_size);
+	return -ENOMEM;
 }
 
 /**
@@ -2978,12 +2998,17 @@ static int alloc_sites(struct kedr_region *r)
  */
 static int write_region(struct kedr_region *r, const u8 *scratch)
 {
+	int err;
+
 	if (r->code_size)
 		kedr_text_poke_copy(r->code, scratch, r->code_size);
 	if (!r->sites)
 		return 0;
-	return kedr_set_memory_ro((unsigned long)r->sites,
-				  r->sites_size >> PAGE_SHIFT);
+	err = kedr_set_memory_ro((unsigned long)r->sites,
+				 r->sites_size >> PAGE_SHIFT);
+	if (err)
+		pr_err("cannot make the sites read-only (error %d)\n", err);
+	return err;
 }
 
 /**
@@ -3229,6 +3254,8 @@ static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00
  * @extable:  the target's exception table entries, re-aimed at instances,
  *            which kedr_sample lends the kernel as its own (part 9)
  * @nr_extable: how many
+ * @no_room:  bytes the instances that found no room in the area would
+ *            have needed (part 9)
  */
 struct kedr_target {
 	struct module *mod;
@@ -3242,6 +3269,7 @@ struct kedr_target {
 	unsigned int nr_jl_sites;
 	struct exception_table_entry *extable;
 	unsigned int nr_extable;
+	unsigned long no_room;
 };
 
 static struct kedr_target tgt;
@@ -3432,8 +3460,10 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 	unsigned int i, n;
 
 	t->funcs = kvcalloc(ks->num_symtab, sizeof(*t->funcs), GFP_KERNEL);
-	if (!t->funcs)
+	if (!t->funcs) {
+		pr_err("no memory for a table of %u symbols\n", ks->num_symtab);
 		return -ENOMEM;
+	}
 	for (i = 1; i < ks->num_symtab; i++) {	/* entry 0 is the null symbol */
 		const Elf_Sym *sym = &ks->symtab[i];
 		struct kedr_func *f = &t->funcs[t->nr_funcs];
@@ -3452,6 +3482,8 @@ static int collect_functions(struct kedr_target *t, struct module *mod)
 			continue;	/* not in the module's code: not ours */
 		f->name = kstrdup(ks->strtab + sym->st_name, GFP_KERNEL);
 		if (!f->name) {
+			pr_err("no memory for the name of %s\n",
+			       ks->strtab + sym->st_name);
 			free_functions(t);
 			return -ENOMEM;
 		}
@@ -3695,6 +3727,69 @@ static void plan_functions(struct kedr_func *funcs, unsigned int n)
 			measure_function(&funcs[i]);
 }
 
+/* the reason given for the functions fit_in_area() leaves alone */
+static const char no_room[] = "no room left in the area (KEDR_AREA_SIZE)";
+
+/**
+ * family_size() - the room a function's instance takes, with its .cold parts'
+ * @funcs: the target's functions, measured
+ * @n:     how many
+ * @f:     one of them, not a .cold part of another
+ *
+ * Return: the bytes of their instances, each aligned to 16 bytes.
+ */
+static unsigned long family_size(const struct kedr_func *funcs, unsigned int n,
+				 const struct kedr_func *f)
+{
+	unsigned long size = ALIGN(f->code_size, 16);
+	unsigned int i;
+
+	if (f->has_cold)	/* NB: a few functions: the scan is rare */
+		for (i = 0; i < n; i++)
+			if (funcs[i].parent == f)
+				size += ALIGN(funcs[i].code_size, 16);
+	return size;
+}
+
+/**
+ * fit_in_area() - leave alone the functions whose instances find no room
+ * @funcs: the target's functions, measured, families settled
+ * @n:     how many
+ * @room:  the bytes of the area
+ *
+ * A function and its .cold parts jump into each other's instances, so
+ * they take room together or not at all. Families are taken in address
+ * order; one that does not fit is left alone, and the next are still tried:
+ * a smaller one may fit. Nothing else ties two instances together (calls
+ * and jumps to other functions go through their originals).
+ *
+ * Return: the bytes the instances left out would have needed.
+ */
+static unsigned long fit_in_area(struct kedr_func *funcs, unsigned int n,
+				 unsigned long room)
+{
+	unsigned long used = 0, left_out = 0, size;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct kedr_func *f = &funcs[i];
+
+		if (f->skip || f->parent)	/* a part comes with its parent */
+			continue;
+		size = family_size(funcs, n, f);
+		if (used + size <= room) {
+			used += size;
+			continue;
+		}
+		skip_function(f, no_room, 0);
+		left_out += size;
+	}
+	for (i = 0; i < n; i++)
+		if (funcs[i].parent && funcs[i].parent->skip == no_room)
+			skip_function(&funcs[i], no_room, 0);
+	return left_out;
+}
+
 /**
  * planned_function() - the instrumented function that contains an address
  * @addr: an address from one of the kernel's tables
@@ -3841,8 +3936,10 @@ static int collect_jump_label_sites(struct kedr_target *t, struct module *mod)
 	if (!n)
 		return 0;
 	t->jl_sites = kvmalloc_array(n, sizeof(*t->jl_sites), GFP_KERNEL);
-	if (!t->jl_sites)
+	if (!t->jl_sites) {
+		pr_err("no memory for the %u static key sites\n", n);
 		return -ENOMEM;
+	}
 	for (i = 0; i < n; i++)
 		t->jl_sites[i] = jump_entry_code(&mod->jump_entries[i]);
 	sort(t->jl_sites, n, sizeof(*t->jl_sites), cmp_ulong, NULL);
@@ -3949,8 +4046,10 @@ static int build_extable(struct kedr_target *t, struct module *mod)
 	if (!n)
 		return 0;
 	x = kedr_module_alloc(PAGE_ALIGN(n * sizeof(*x)));
-	if (!x)
+	if (!x) {
+		pr_err("no memory for an exception table of %u entries\n", n);
 		return -ENOMEM;
+	}
 	for (i = 0, n = 0; i < mod->num_exentries; i++) {
 		const struct exception_table_entry *ex = &mod->extable[i];
 		unsigned long insn = rel32_target(&ex->insn);
@@ -4020,6 +4119,7 @@ static void plan_target(struct kedr_target *t, struct module *mod)
 	skip_families(t->funcs, t->nr_funcs);
 	check_kernel_tables(mod);
 	skip_families(t->funcs, t->nr_funcs);
+	t->no_room = fit_in_area(t->funcs, t->nr_funcs, KEDR_AREA_SIZE);
 	for (i = 0; i < t->nr_funcs; i++) {
 		struct kedr_func *f = &t->funcs[i];
 		struct kedr_region *r = f->init ? &t->init : &t->core;
@@ -4061,8 +4161,10 @@ static int write_instances(struct kedr_target *t)
 	if (!size)
 		return 0;	/* nothing instrumented (a module of data only...) */
 	scratch = vmalloc(size);
-	if (!scratch)
+	if (!scratch) {
+		pr_err("no memory for a scratch buffer of %lu bytes\n", size);
 		return -ENOMEM;
+	}
 	memset(scratch, KEDR_OP_INT3, size);
 	for (i = 0; i < t->nr_funcs && !err; i++) {
 		struct kedr_func *f = &t->funcs[i];
@@ -4098,11 +4200,16 @@ next:
 /**
  * report_target() - log what was found, instrumented and left alone
  * @t: the target
+ *
+ * NB: the functions that found no room in the area can be thousands (most
+ * of amdgpu in a small area): one line says how many, kedr_sample/functions
+ * names them (and dyndbg=+p logs them).
  */
 static void report_target(const struct kedr_target *t)
 {
 	unsigned int i, nr_init = 0, nr_cold = 0, nr_skip = 0, nr_done = 0;
-	unsigned long bytes = 0, done_bytes = 0;
+	unsigned int nr_no_room = 0;
+	unsigned long bytes = 0, done_bytes = 0, no_room_bytes = 0, need;
 
 	for (i = 0; i < t->nr_funcs; i++) {
 		const struct kedr_func *f = &t->funcs[i];
@@ -4115,7 +4222,13 @@ static void report_target(const struct kedr_target *t)
 		bytes += f->size;
 		nr_init += f->init;
 		nr_cold += f->cold;
-		if (f->skip) {
+		if (f->skip == no_room) {
+			nr_skip++;
+			nr_no_room++;
+			no_room_bytes += f->size;
+			pr_debug("left alone: %s (%u bytes): %s\n",
+				 f->name, f->size, f->skip);
+		} else if (f->skip) {
 			nr_skip++;
 			pr_info("left alone: %s (%u bytes): %s (at +0x%x)\n",
 				f->name, f->size, f->skip, f->skip_off);
@@ -4134,6 +4247,11 @@ static void report_target(const struct kedr_target *t)
 		nr_done, nr_skip, done_bytes,
 		t->core.code_size + t->init.code_size, t->core.code_size,
 		t->init.code_size, t->core.nr_sites + t->init.nr_sites);
+	need = t->core.code_size + t->init.code_size + t->no_room;
+	if (nr_no_room)
+		pr_warn("left alone: %u functions (%lu bytes): no room left in the area; all instances need %lu bytes, the area holds %u: build kedr_sample with KEDR_AREA_SIZE=%luM to instrument them (kedr_sample/functions names them)\n",
+			nr_no_room, no_room_bytes, need, KEDR_AREA_SIZE,
+			DIV_ROUND_UP(need, SZ_1M));
 }
 
 /**
@@ -4141,7 +4259,8 @@ static void report_target(const struct kedr_target *t)
  * @t:   the target, its functions collected
  * @mod: the target module
  *
- * Return: 0, or an error, in which case nothing of the target is changed.
+ * Return: 0, or an error, in which case nothing of the target is changed
+ * and nothing of the instances is left but the function table.
  */
 static int instrument_target(struct kedr_target *t, struct module *mod)
 {
@@ -4152,13 +4271,7 @@ static int instrument_target(struct kedr_target *t, struct module *mod)
 	err = collect_jump_label_sites(t, mod);
 	if (err)
 		return err;
-	plan_target(t, mod);
-	if (t->core.code_size + t->init.code_size > KEDR_AREA_SIZE) {
-		pr_err("the instances need %lu bytes, the area holds %u (KEDR_AREA_SIZE)\n",
-		       t->core.code_size + t->init.code_size, KEDR_AREA_SIZE);
-		err = -E2BIG;
-		goto out_free;
-	}
+	plan_target(t, mod);	/* NB: what does not fit is left alone */
 	err = alloc_sites(&t->core);
 	if (!err)
 		err = alloc_sites(&t->init);
@@ -4182,6 +4295,9 @@ out_free:
 		t->funcs[i].inst = 0;
 	free_region(&t->core);
 	free_region(&t->init);
+	kvfree(t->jl_sites);
+	t->jl_sites = NULL;
+	t->nr_jl_sites = 0;
 	return err;
 }
 
@@ -4210,6 +4326,11 @@ static DEFINE_MUTEX(output_mutex);	/* the output against a new target */
  * target's code jumps into memory that kedr_sample owns, and calls
  * kedr_event_stub, so kedr_sample must not go away first (rmmod kedr_sample
  * fails: "Resource temporarily unavailable", the EAGAIN of a module in use).
+ *
+ * If the target cannot be instrumented at all (no memory, mostly), nothing
+ * of it has changed: kedr_sample forgets it, drops that reference and can
+ * be unloaded while the target runs on, as if kedr_sample had not been
+ * there. Each step that fails says why in the log first.
  */
 static void on_target_coming(struct module *mod)
 {
@@ -4231,10 +4352,15 @@ static void on_target_coming(struct module *mod)
 	err = collect_functions(&tgt, mod);
 	if (!err)
 		err = instrument_target(&tgt, mod);
+	if (err) {
+		free_functions(&tgt);
+		tgt.mod = NULL;
+	}
 	mutex_unlock(&output_mutex);
 	if (err) {
 		pr_err("cannot instrument \"%s\" (error %d); it runs as it is\n",
 		       mod->name, err);
+		module_put(THIS_MODULE);
 		return;
 	}
 	report_target(&tgt);
@@ -4496,7 +4622,7 @@ DEFINE_SEQ_ATTRIBUTE(output);
  * DOC: Where is my function? kedr_sample/functions
  *
  * The instances have no symbols of their own: in a stack trace or an oops
- * an address in one shows as ``kedr_area+0x1a40/0x400000 [kedr_sample]``.
+ * an address in one shows as ``kedr_area+0x1a40/0x800000 [kedr_sample]``.
  * /sys/kernel/debug/kedr_sample/functions lists, for the last target, each
  * function with its address and size, where its instance is (while the
  * target is loaded) and why it was left alone, if it was::
@@ -4686,8 +4812,10 @@ module_exit(kedr_sample_exit);
  *    and with any of those, their .cold parts or parent. The kernel's
  *    tables (__ex_table, __bug_table, __jump_table, .static_call_sites)
  *    are re-aimed at the instances (part 9).
- *  - The instances of all functions of a target must fit in
- *    KEDR_AREA_SIZE (4 MiB); a larger target is refused as a whole.
+ *  - The instances must fit in the area, KEDR_AREA_SIZE (8 MiB unless
+ *    built otherwise, part 8); the functions whose instances find no room
+ *    are left alone (a line in the log says how many and what area would
+ *    hold them all; kedr_sample/functions names them).
  *  - While a target is being instrumented, its decoded instructions are
  *    kept in memory: 80 bytes each, about 9 MB for ext4, freed as the
  *    instances are written.

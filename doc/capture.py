@@ -9,7 +9,9 @@
     capture.py --lab      boot the lab once (doc/capture-guest.sh) and keep
                           what it printed: the function's bytes before and
                           after patching and its instance, disassembled; the
-                          [sample] log lines; the trace; the session
+                          [sample] log lines; the trace; the session;
+                          then once more (doc/capture-big.sh) with amdgpu,
+                          too big for the area: its log and functions
     capture.py --lab --kernel SERIES
                           the same on the lab kernel SERIES (LAB_KERNEL: 6.12
                           for the chapter "What 6.12 changed"), each capture
@@ -32,6 +34,7 @@ import tempfile
 FUNC = "cfake_open"
 TARGET_KO = "sample_target/kedr_sample_target.ko"
 GUEST_CAPTURES = ("before", "after", "instance", "symbols", "session", "log", "trace")
+BIG_CAPTURES = ("big-log", "big-functions")
 
 
 def target_ko(top):
@@ -412,6 +415,25 @@ def lab_run(out, top, work):
     return 0 if p.returncode == 0 else 1
 
 
+def lab_big_captures(out, top):
+    """amdgpu, partly instrumented: doc/capture-big.sh in a 2 GiB guest."""
+    cmd = [os.path.join(top, "tests/vm/run"), "--timeout", "400", "--mem", "2048",
+           "--modules", "amdgpu", os.path.join(top, "doc/capture-big.sh")]
+    print("capture: " + " ".join(cmd), file=sys.stderr)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    with open(os.path.join(out.dir, "lab-big-output.log"), "w") as f:
+        f.write(p.stdout + "\n--- stderr\n" + p.stderr + f"\n--- exit status {p.returncode}\n")
+    caps, failed = guest_sections(p.stdout)
+    why = failed or (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[-1]
+    kernel = caps.get("kernel", "").strip()
+    for name in BIG_CAPTURES:
+        if p.returncode != 0 or not kernel or name not in caps:
+            out.fail(name, f"the lab run failed: {why} (build/doc/captures/lab-big-output.log)")
+        else:
+            out.write(name, f"source=lab kernel={kernel} date={today()} target=amdgpu", caps[name])
+    return 0 if p.returncode == 0 else 1
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--top", default=os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
@@ -429,6 +451,8 @@ def main():
         host_captures(out, a.top)
     if a.lab:
         status = lab_captures(out, a.top)
+        if not a.kernel:    # amdgpu's capture: the default kernel's only
+            status |= lab_big_captures(out, a.top)
     return status
 
 

@@ -54,7 +54,10 @@
  * and record_event() do, a global counter for the per-cpu one): the
  * slowdown on real hardware, beside the lab's emulated one. `make bench`.
  *
- * -s sets process_sp_accesses (sites for %rsp-based operands too);
+ * -s sets process_sp_accesses (sites for %rsp-based operands too); -a BYTES
+ * gives the instances an area of that size, as KEDR_AREA_SIZE does in
+ * kedr_sample (fit_in_area() leaves alone what does not fit; no limit
+ * unless given);
  * -n N -S SEED check a seeded sample of N of the modules found (and every
  * module named on the command line as a file); -v prints a line per module.
  */
@@ -313,6 +316,7 @@ static struct {
 } S;
 
 static bool verbose;
+static unsigned long area_size = ~0UL;	/* -a: kedr_sample's KEDR_AREA_SIZE */
 static unsigned int mod_mismatches;
 
 /* Where each kind of thing the emitter treats specially was first seen */
@@ -834,6 +838,7 @@ static __attribute__((noinline)) unsigned int run_engine(bool report)
 	skip_families(M.funcs, M.nr_funcs);
 	check_kernel_tables();
 	skip_families(M.funcs, M.nr_funcs);
+	fit_in_area(M.funcs, M.nr_funcs, area_size);
 	for (i = 0; i < M.nr_funcs; i++) {
 		struct kedr_func *f = &M.funcs[i];
 
@@ -1850,7 +1855,7 @@ int main(int argc, char **argv)
 
 	if (argc < 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "bench") &&
 			  strcmp(argv[1], "run"))) {
-		fprintf(stderr, "usage: %s check [-s] [-v] [-n N] [-S SEED] PATH...\n"
+		fprintf(stderr, "usage: %s check [-s] [-v] [-a BYTES] [-n N] [-S SEED] PATH...\n"
 			"       %s bench [-r R] PATH...\n"
 			"       %s run [-r R] WORKLOAD.o\n", argv[0], argv[0], argv[0]);
 		return 2;
@@ -1872,6 +1877,8 @@ int main(int argc, char **argv)
 			process_sp_accesses = true;
 		} else if (!strcmp(argv[i], "-v")) {
 			verbose = true;
+		} else if (!strcmp(argv[i], "-a") && i + 1 < argc) {
+			area_size = strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
 			sample = strtoul(argv[++i], NULL, 0);
 		} else if (!strcmp(argv[i], "-S") && i + 1 < argc) {
