@@ -129,7 +129,7 @@ is "$(grep -xFf "$TAP_TMP/noroom-lab.txt" "$TAP_TMP/events.txt" | grep -vxFf "$T
 # First lab_oddcode (tests/modules/lab_oddcode.c): one function for each
 # reason found in the code; the log must name each, with the offset of the
 # odd instruction (from objdump on the host), and the functions must run.
-oddko=$TAP_TOP/tests/modules/lab_oddcode.ko
+oddko=$(lab_modbuild)/tests/modules/lab_oddcode.ko
 odd_at() {	# FUNCTION MNEMONIC-ERE: offset of the first such insn in it
 	local start at
 
