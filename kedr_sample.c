@@ -152,6 +152,20 @@ MODULE_PARM_DESC(process_sp_accesses,
 		 "Also record memory accesses made through %rsp (default: no)");
 
 /*
+ * fast: with fast=0, kedr_sample is exactly the instrumenter that parts 1 to
+ * 12 tell: every event calls the recorder, in C, through the simple stub of
+ * part 6. With fast=1 (the default) it adds the speed-ups of the part
+ * "Making it fast": a counting-only shortcut once the store is full, a
+ * stub that saves only the flags it changes, and counts done inline where
+ * the flags are dead. Both record the same events; make bench measures
+ * what the speed-ups buy.
+ */
+static bool fast = true;
+module_param(fast, bool, 0444);
+MODULE_PARM_DESC(fast,
+		 "Use the speed-ups of the part \"Making it fast\" (default: yes; 0: the simple instrumenter)");
+
+/*
  * The name kedr_sample compares with: target_name with '-' turned into '_'.
  * MODULE_NAME_LEN (56 on x86-64) includes the terminating zero.
  */
@@ -1370,13 +1384,13 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    per-CPU counter (one ``incq %gs:...``, safe against interrupts and
  *    NMIs); the first num_records events are also stored, each in a slot
  *    claimed with one atomic increment, so concurrent CPUs never share a
- *    slot. Once the store is full only the counters move, and the stub
- *    takes a shortcut that does nothing else (see kedr_event_stub below).
- *  - Most sites do not even call the stub once the store is full: where
- *    the target's arithmetic flags are dead, the emitter puts the count
- *    itself in the instrumented code, and the call behind a test of
- *    kedr_store_full (part 7, emit_site()). In Debian's modules that is
- *    four sites in five.
+ *    slot. Once the store is full only the counters move.
+ *  - Every event costs the same: a call, sixteen registers and the flags
+ *    saved and restored, and record_event() in C, whether the event is
+ *    stored or only counted. That is the simple instrumenter (fast=0);
+ *    the part "Making it fast" shows what fast=1 adds: a stub that only
+ *    counts once the store is full (kedr_fast_stub), and counts written
+ *    in the instrumented code itself where the target's flags are dead.
  *  - It runs in whatever context the target runs in: process, softirq,
  *    hard interrupt, NMI. The "TID" stored is ``current``, the task
  *    pointer, as in KEDR; in interrupt context that is the task that was
@@ -1507,8 +1521,8 @@ MODULE_PARM_DESC(num_records, "How many events to store (1..4194304, default 512
 
 static struct kedr_record *records;	/* num_records slots */
 static atomic_long_t nr_claimed;	/* slots handed out so far */
-u8 kedr_store_full;	/* all claimed: the stub only counts (not static:
-			 * the stub, in assembly, reads it) */
+u8 kedr_store_full;	/* fast=1: all claimed, the stub only counts (not
+			 * static: kedr_fast_stub, in assembly, reads it) */
 static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
 
 /**
@@ -1518,8 +1532,11 @@ static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
  * @size: see struct kedr_record
  * @type: enum kedr_event_type
  *
- * A site marked KEDR_SITE_COUNTED is counted by the emitted code itself
- * (see emit_site()), so it is not counted here again.
+ * The simple path: count it, then claim a slot if any is left.
+ * (fast=1 only: a site marked KEDR_SITE_COUNTED is counted by the emitted
+ * code itself, see emit_site_fast(), so it is not counted here again; and
+ * kedr_store_full tells kedr_fast_stub and the emitted code that the store
+ * is full.)
  */
 static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 				 unsigned long size, unsigned int type)
@@ -1534,7 +1551,7 @@ static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 	if (i < num_records)
 		i = atomic_long_inc_return(&nr_claimed) - 1;
 	if (i >= num_records) {
-		WRITE_ONCE(kedr_store_full, 1);	/* see kedr_event_stub */
+		WRITE_ONCE(kedr_store_full, 1);	/* see kedr_fast_stub */
 		return;
 	}
 	r = &records[i];
@@ -1749,20 +1766,21 @@ __visible notrace void kedr_on_site(const struct kedr_site *s,
 NOKPROBE_SYMBOL(kedr_on_site);
 
 /*
- * kedr_event_stub: the one piece of hand-written assembly. Entered with
- * %rdi = the site and, on the stack, the return address and the target's
- * %rdi. Once the store is full, events are only counted, and the stub
- * does just that: one per-CPU increment for each type in site->count,
- * about fifteen instructions. It saves only the flags that CMP, TEST and
- * INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much more; LAHF and
- * SAHF exist in 64-bit mode on every CPU since 2005: CPUID 80000001H,
- * ECX bit 0). Otherwise it builds a struct kedr_regs (the last push is
- * r[0], %rax), calls kedr_on_site(site, regs) and undoes it all; the
- * flags, too, come back through SAHF unless the target had set the
- * direction flag, the one flag our C code may not run with (then POPFQ).
- * Nothing else in RFLAGS (IF, AC...) is changed by the C code. The kernel's C code assumes
- * the direction flag is clear and the target may have set it, so the stub
- * clears it for the call; the final POPFQ restores the target's flags.
+ * kedr_event_stub: the hand-written assembly between the emitted code and
+ * kedr_on_site(). Entered with %rdi = the site and, on the stack, the
+ * return address and the target's %rdi (pushed by the emitted code). It
+ * builds a struct kedr_regs: RFLAGS first (PUSHFQ), then the sixteen
+ * registers from r[15] down, so that the last push is r[0], %rax. For
+ * r[7] it pushes the target's %rdi, for r[4] a placeholder that
+ * kedr_on_site() replaces. All sixteen, because an operand may use any of
+ * them; a C function may change only the caller-saved ones (%rax, %rcx,
+ * %rdx, %rsi, %rdi, %r8-%r11) and the flags, but popping them all back is
+ * the simplest way to be sure. The kernel's C code assumes the direction
+ * flag is clear, and the target may have set it, so the stub clears it for
+ * the call, in a copy of the flags (objtool rejects a plain CLD). The pops
+ * undo the pushes, and the final POPFQ restores the target's flags, all of
+ * them. That is the whole of it: every event, whether it is stored or only
+ * counted, goes to kedr_on_site() in C.
  */
 /* [snippet:event-stub] */
 void kedr_event_stub(void);
@@ -1771,15 +1789,83 @@ asm(
 "	.globl kedr_event_stub\n"
 "	.type kedr_event_stub, @function\n"
 "kedr_event_stub:\n"
+"	pushfq\n"
+"	pushq %r15\n"
+"	pushq %r14\n"
+"	pushq %r13\n"
+"	pushq %r12\n"
+"	pushq %r11\n"
+"	pushq %r10\n"
+"	pushq %r9\n"
+"	pushq %r8\n"
+"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */
+"	pushq %rsi\n"
+"	pushq %rbp\n"
+"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */
+"	pushq %rbx\n"
+"	pushq %rdx\n"
+"	pushq %rcx\n"
+"	pushq %rax\n"
+"	pushq 0x80(%rsp)\n"	/* a copy of the target's flags */
+"	andq $~0x400, (%rsp)\n"	/* without X86_EFLAGS_DF */
+"	popfq\n"
+"	movq %rsp, %rsi\n"	/* kedr_on_site(site, regs) */
+"	call kedr_on_site\n"
+"	popq %rax\n"
+"	popq %rcx\n"
+"	popq %rdx\n"
+"	popq %rbx\n"
+"	addq $8, %rsp\n"	/* r[4] */
+"	popq %rbp\n"
+"	popq %rsi\n"
+"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */
+"	popq %r8\n"
+"	popq %r9\n"
+"	popq %r10\n"
+"	popq %r11\n"
+"	popq %r12\n"
+"	popq %r13\n"
+"	popq %r14\n"
+"	popq %r15\n"
+"	popfq\n"		/* the target's flags, DF included */
+	ASM_RET
+"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.popsection\n");
+/* [/snippet:event-stub] */
+
+/*
+ * ---- MAKING IT FAST (fast=1): the stub's counting-only shortcut ----
+ * (This block belongs to the part "Making it fast"; fast=0 never runs it.)
+ *
+ * kedr_fast_stub: what kedr_event_stub becomes with fast=1. Entered like
+ * kedr_event_stub. Once the store is full, events are only counted, and
+ * the stub does just that: one per-CPU increment for each type in
+ * site->count, about fifteen instructions. It saves only the flags that
+ * CMP, TEST and INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much
+ * more; LAHF and SAHF exist in 64-bit mode on every CPU since 2005: CPUID
+ * 80000001H, ECX bit 0). Otherwise it builds the same struct kedr_regs as
+ * kedr_event_stub, calls kedr_on_site(site, regs) and undoes it all; but
+ * the flags come back through SAHF (and the OF trick) unless the target
+ * had set the direction flag, the one flag our C code may not run with:
+ * only then does a POPFQ restore them. Nothing else in RFLAGS (IF, AC...)
+ * is changed by the C code.
+ */
+/* [snippet:fast-stub] */
+void kedr_fast_stub(void);
+asm(
+"	.pushsection .text, \"ax\"\n"
+"	.globl kedr_fast_stub\n"
+"	.type kedr_fast_stub, @function\n"
+"kedr_fast_stub:\n"
 "	pushq %rax\n"			/* fast path: save the arithmetic */
 "	lahf\n"			/* flags in %ah (SF ZF AF PF CF) */
 "	seto %al\n"			/* and %al (OF) */
 "	cmpb $0, kedr_store_full(%rip)\n"
-"	je .Lkedr_flags\n"		/* the store is not full: record */
+"	je .Lkedr_fast_flags\n"		/* the store is not full: record */
 "	pushq %rcx\n"
 "	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"
 "	testl %ecx, %ecx\n"
-"	je .Lkedr_rcx\n"		/* a string: the count needs %rcx */
+"	je .Lkedr_fast_rcx\n"		/* a string: the count needs %rcx */
 "	incq %gs:event_counts(,%rcx,8)\n"
 "	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"
 "	testl %ecx, %ecx\n"
@@ -1790,9 +1876,9 @@ asm(
 "	sahf\n"			/* and the others */
 "	popq %rax\n"
 	ASM_RET
-".Lkedr_rcx:\n"
+".Lkedr_fast_rcx:\n"
 "	popq %rcx\n"
-".Lkedr_flags:\n"
+".Lkedr_fast_flags:\n"
 "	addb $0x7f, %al\n"
 "	sahf\n"
 "	popq %rax\n"
@@ -1850,9 +1936,9 @@ asm(
 	ASM_RET
 "3:	popfq\n"
 	ASM_RET
-"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.size kedr_fast_stub, .-kedr_fast_stub\n"
 "	.popsection\n");
-/* [/snippet:event-stub] */
+/* [/snippet:fast-stub] */
 
 /* ==== 7. THE EMITTER ==== */
 
@@ -2013,6 +2099,44 @@ static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
 	emit_rel32(e, target);
 }
 
+/**
+ * emit_call_site() - append the call that records an event, and the site
+ * @e:    the emitter
+ * @site: what to record
+ * @stub: the stub to call: kedr_event_stub (or kedr_fast_stub with fast=1)
+ *
+ * The four instructions of part 6, 14 bytes (KEDR_SITE_LEN)::
+ *
+ *   push %rdi; mov $site, %rdi; call stub; pop %rdi
+ *
+ * and a copy of @site in the region's sites, at the address the MOV names.
+ */
+static void emit_call_site(struct kedr_emitter *e, const struct kedr_site *site,
+			   void (*stub)(void))
+{
+	/* [snippet:emit-site] */
+	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
+	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
+				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
+
+	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
+	 * imm32 holds its address */
+	emit_bytes(e, mov_site, sizeof(mov_site));
+	emit_bytes(e, &where, 4);
+	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)stub);
+	emit_byte(e, KEDR_OP_POP_RDI);
+	if (e->sites)
+		e->sites[e->nr_sites] = *site;
+	e->nr_sites++;
+	/* [/snippet:emit-site] */
+}
+
+/*
+ * ---- MAKING IT FAST (fast=1): inline counts and the store check ----
+ * (From here to emit_site_fast(), the code belongs to the part "Making it
+ * fast"; with fast=0 emit_site() goes straight to emit_call_site().)
+ */
+
 /*
  * What a site counts, by kind (enum kedr_site_kind): the same events as
  * kedr_on_site() gives, minus the address. String instructions count
@@ -2081,57 +2205,65 @@ static void emit_count(struct kedr_emitter *e, u8 type)
 }
 
 /**
- * emit_site() - append the code that records an event, and the site
+ * emit_site_fast() - emit_site() with fast=1
  * @e:    the emitter
  * @site: what to record
  * @flags_free: the target's arithmetic flags are dead here (see
  *              find_dead_flags())
  *
- * Always the call of part 6. Where the flags are free and the events of
- * the site do not depend on the registers, the count is done inline, and
- * the call only when the store is not full yet::
+ * Always the call of emit_call_site(), to kedr_fast_stub. Where the flags
+ * are free and the events of the site do not depend on the registers, the
+ * count is done inline, and the call only when the store is not full yet::
  *
  *   cmpb $0, kedr_store_full(%rip)
  *   jne  1f                          ; full: just count
- *   push %rdi; mov $site, %rdi; call kedr_event_stub; pop %rdi
+ *   push %rdi; mov $site, %rdi; call kedr_fast_stub; pop %rdi
  *   1: addq $1, %gs:event_counts+8*TYPE  ; per type of event, READ etc.
  *
  * Once the store is full (after 512 events by default) an event then
- * costs three instructions instead of a call.
+ * costs three instructions instead of a call. Elsewhere the site says
+ * which types kedr_fast_stub counts once the store is full.
  */
-static void emit_site(struct kedr_emitter *e, const struct kedr_site *site,
-		      bool flags_free)
+static void emit_site_fast(struct kedr_emitter *e, const struct kedr_site *site,
+			   bool flags_free)
 {
-	/* [snippet:emit-site] */
-	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
-	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
-				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
+	/* [snippet:emit-site-fast] */
 	const u8 *types = kedr_count_types[site->kind];
+	struct kedr_site s = *site;
 	unsigned int i;
 
 	if (site->kind == KEDR_SITE_STRING)
 		flags_free = false;	/* the count needs %rcx */
-	if (flags_free)
+	if (flags_free) {
 		emit_store_check(e);
-	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
-	 * imm32 holds its address */
-	emit_bytes(e, mov_site, sizeof(mov_site));
-	emit_bytes(e, &where, 4);
-	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)kedr_event_stub);
-	emit_byte(e, KEDR_OP_POP_RDI);
+		s.flags |= KEDR_SITE_COUNTED;	/* the stub must not count it again */
+	} else {
+		memcpy(s.count, types, sizeof(s.count));
+	}
+	emit_call_site(e, &s, kedr_fast_stub);
 	for (i = 0; flags_free && i < KEDR_SITE_MAX_TYPES && types[i]; i++)
 		emit_count(e, types[i]);
-	/* [/snippet:emit-site] */
-	if (e->sites) {
-		struct kedr_site *s = &e->sites[e->nr_sites];
+	/* [/snippet:emit-site-fast] */
+}
+/* ---- end of MAKING IT FAST ---- */
 
-		*s = *site;
-		if (flags_free)	/* the stub must not count it again */
-			s->flags |= KEDR_SITE_COUNTED;
-		else
-			memcpy(s->count, types, sizeof(s->count));
-	}
-	e->nr_sites++;
+/**
+ * emit_site() - append the code that records an event, and the site
+ * @e:    the emitter
+ * @site: what to record
+ * @flags_free: the target's arithmetic flags are dead here (used only with
+ *              fast=1, see emit_site_fast())
+ *
+ * With fast=0, the call of emit_call_site() to kedr_event_stub: the
+ * simple instrumenter.
+ */
+static void emit_site(struct kedr_emitter *e, const struct kedr_site *site,
+		      bool flags_free)
+{
+	if (fast)
+		emit_site_fast(e, site, flags_free);
+	else
+		emit_call_site(e, site, kedr_event_stub);
 }
 
 /**
@@ -3498,7 +3630,8 @@ static void plan_function(struct kedr_func *f)
 		f->map[i].orig = off;
 	f->insns = insns;
 	f->nr_insns = n;
-	find_dead_flags(f);	/* NB: now, while the instructions are in the cache */
+	if (fast)	/* "Making it fast": where the emitter may count inline */
+		find_dead_flags(f);	/* NB: now, while the instructions are in the cache */
 }
 
 /**

@@ -9,8 +9,9 @@
 # RIP-relative operands and branches reaching the same targets, sites where
 # the event rules put them and saying what the rules say (the oracle is
 # written from the rules in engine.c, not taken from the emitter), inline
-# counts only where Capstone sees the flags dead, dry size == real size.
-# Then five deliberately broken emitters must be caught. The whole corpus:
+# counts only where Capstone sees the flags dead, dry size == real size;
+# with fast=0 (the simple instrumenter) the same, with every site a plain
+# call of kedr_event_stub and no inline count. Then five deliberately broken emitters must be caught. The whole corpus:
 # make -f tests/engine.mk emitter-corpus-check.
 
 # shellcheck source=tests/lib/tap.sh
@@ -65,6 +66,11 @@ ok "over half the sites count inline ($inl of $sites)" test $((${inl:-0} * 2)) -
 
 # With process_sp_accesses=1 the %rsp-based operands get sites too
 # shellcheck disable=SC2086
+"$ENGINE" check -f 0 -n 100 -S $SEED "$K" $CHOSEN >"$TAP_TMP/out-f0" 2>&1
+is "$? $(sed -n 's/^mismatches: //p' "$TAP_TMP/out-f0")" "0 0 (in 0 functions)" \
+	"with fast=0: no mismatch, every site a plain call of kedr_event_stub"
+like "$(sed -n 's/^inline counts: //p' "$TAP_TMP/out-f0")" '^0 ' "with fast=0: no inline count"
+
 "$ENGINE" check -s -n 60 -S $SEED "$K" >"$TAP_TMP/out-s" 2>&1
 is "$? $(sed -n 's/^mismatches: //p' "$TAP_TMP/out-s")" "0 0 (in 0 functions)" \
 	"with process_sp_accesses: no mismatch either"

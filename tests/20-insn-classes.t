@@ -13,9 +13,11 @@
 # buffer's content must be the same instrumented.
 #
 # Each run also repeats the tests with a one-record store, so that the
-# stub's counting-only shortcut runs them: results must not change.
+# stub's counting-only shortcut runs them (fast=1; with fast=0 the
+# recorder in C only counts): results must not change.
 #
-# Two lab runs (process_sp_accesses=0, then 1), about 30 s each.
+# Four lab runs, about 30 s each: fast=1 and fast=0 (the simple
+# instrumenter), each with process_sp_accesses=0 and 1.
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -31,6 +33,7 @@ like "$(objdump -dr --disassemble=kit_c_icall "$ko")" '__x86_indirect_thunk_' \
 guest=$(lab_script insn-classes.sh <<'GUEST'
 . /lab/tap.sh
 SP=$(cat /lab/files/sp)
+F=$(cat /lab/files/fast)
 D=/sys/kernel/debug/kedr_insn_target
 NT=26	# the tests in kit_tests (KIT_NR_TESTS)
 # Pin everything to CPU 0: kit_percpu's accesses are to CPU 0's kit_pcpu.
@@ -49,8 +52,10 @@ run_all() {
 ok "insmod kedr_insn_target (not instrumented)" insmod /lab/kedr_insn_target.ko || exit 0
 run_all >native.txt
 ok "rmmod kedr_insn_target" rmmod kedr_insn_target
-ok "insmod kedr_sample process_sp_accesses=$SP" insmod /lab/kedr_sample.ko \
-	target_name=kedr_insn_target num_records=100000 process_sp_accesses=$SP || exit 0
+ok "insmod kedr_sample process_sp_accesses=$SP fast=$F" insmod /lab/kedr_sample.ko \
+	target_name=kedr_insn_target num_records=100000 process_sp_accesses=$SP fast=$F || exit 0
+is "$(cat /sys/module/kedr_sample/parameters/fast)" "$(if [ "$F" = 1 ]; then echo Y; else echo N; fi)" \
+	"kedr_sample runs with fast=$F"
 ok "insmod kedr_insn_target (instrumented)" insmod /lab/kedr_insn_target.ko || exit 0
 like "$(dmesg | grep '\[sample\] instrumented')" 'instrumented [0-9]+ functions, left alone 0;' \
 	"every function of kedr_insn_target is instrumented"
@@ -70,7 +75,7 @@ ok "rmmod kedr_sample" rmmod kedr_sample
 # store the tests, whose results depend on flags kept across recorded
 # accesses (SETcc, CMOVcc, ADC, SBB after a CMP...), must still agree.
 ok "insmod kedr_sample num_records=1" insmod /lab/kedr_sample.ko \
-	target_name=kedr_insn_target num_records=1 process_sp_accesses=$SP || exit 0
+	target_name=kedr_insn_target num_records=1 process_sp_accesses=$SP fast=$F || exit 0
 ok "insmod kedr_insn_target (instrumented, counting only)" insmod /lab/kedr_insn_target.ko || exit 0
 run_all >counting.txt
 is "$(cat counting.txt)" "$(cat native.txt)" \
@@ -82,18 +87,20 @@ ok "rmmod kedr_sample" rmmod kedr_sample
 GUEST
 )
 
-for sp in 0 1; do
+for run in "1 0" "1 1" "0 0" "0 1"; do
+	read -r fast sp <<<"$run"
 	echo "$sp" >"$TAP_TMP/sp"
-	note "---- process_sp_accesses=$sp"
-	lab_exec --timeout 240 --file "$TAP_TMP/sp" "$guest"
+	echo "$fast" >"$TAP_TMP/fast"
+	note "---- fast=$fast process_sp_accesses=$sp"
+	lab_exec --timeout 240 --file "$TAP_TMP/sp" --file "$TAP_TMP/fast" "$guest"
 	note "lab run: $LAB_SECONDS s"
-	is "$LAB_STATUS" 0 "lab run clean (exit 0, no oops/WARNING), process_sp_accesses=$sp" ||
+	is "$LAB_STATUS" 0 "lab run clean (exit 0, no oops/WARNING), fast=$fast process_sp_accesses=$sp" ||
 		{ diag "$(tail -n 15 "$LAB_ERR" "$LAB_OUT")"; continue; }
 	# the guest's own assertions
 	while IFS= read -r line; do
 		case $line in
-		'ok - '*) pass "${line#ok - } (sp=$sp)" ;;
-		'not ok - '*) fail "${line#not ok - } (sp=$sp)" ;;
+		'ok - '*) pass "${line#ok - } (fast=$fast sp=$sp)" ;;
+		'not ok - '*) fail "${line#not ok - } (fast=$fast sp=$sp)" ;;
 		'# '*) diag "${line#\# }" ;;
 		esac
 	done <"$LAB_OUT"
@@ -101,13 +108,13 @@ for sp in 0 1; do
 	quiet=
 	while IFS=$'\t' read -r status rest todo; do
 		if [ -n "$todo" ]; then	# a known failure (see the events file)
-			_tap_line "$status" "$rest (sp=$sp) # TODO $todo"
+			_tap_line "$status" "$rest (fast=$fast sp=$sp) # TODO $todo"
 			quiet=1
 			continue
 		fi
 		case $status in
-		ok) pass "$rest (sp=$sp)"; quiet= ;;
-		'not ok') fail "$rest (sp=$sp)"; quiet= ;;
+		ok) pass "$rest (fast=$fast sp=$sp)"; quiet= ;;
+		'not ok') fail "$rest (fast=$fast sp=$sp)"; quiet= ;;
 		'#') if [ -n "$quiet" ]; then note "$rest"; else diag "$rest"; fi ;;
 		*) diag "$status${rest:+ $rest}" ;;	# e.g. the checker died
 		esac

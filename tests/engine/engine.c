@@ -4,9 +4,9 @@
  * the very text of kedr_sample.c, see tests/engine.mk) run in user space on
  * .ko files, and every instance it writes checked.
  *
- *   engine check [-s] [-v] [-n N] [-S SEED] PATH...
- *   engine bench [-r R] PATH...
- *   engine run [-r R] WORKLOAD.o
+ *   engine check [-f 0|1] [-s] [-v] [-n N] [-S SEED] PATH...
+ *   engine bench [-f 0|1] [-r R] PATH...
+ *   engine run [-f 0|1] [-r R] WORKLOAD.o
  *
  * PATH is a .ko or a directory searched for them. For each module:
  *
@@ -54,7 +54,9 @@
  * and record_event() do, a global counter for the per-cpu one): the
  * slowdown on real hardware, beside the lab's emulated one. `make bench`.
  *
- * -s sets process_sp_accesses (sites for %rsp-based operands too);
+ * -s sets process_sp_accesses (sites for %rsp-based operands too); -f 0
+ * clears fast (kedr_sample's fast=0: every site a plain call of
+ * kedr_event_stub, no inline count);
  * -n N -S SEED check a seeded sample of N of the modules found (and every
  * module named on the command line as a file); -v prints a line per module.
  */
@@ -178,13 +180,63 @@ __attribute__((used, force_align_arg_pointer)) void host_on_site(const struct ke
 	}
 }
 
-/* kedr_sample.c's kedr_event_stub, calling host_on_site(); its counting-only
- * fast path adds to a plain global where the kernel has a per-cpu array */
+/* kedr_sample.c's kedr_event_stub (fast=0), calling host_on_site() */
 asm(
 "	.pushsection .text, \"ax\"\n"
 "	.globl kedr_event_stub\n"
 "	.type kedr_event_stub, @function\n"
 "kedr_event_stub:\n"
+"	pushfq\n"
+"	pushq %r15\n"
+"	pushq %r14\n"
+"	pushq %r13\n"
+"	pushq %r12\n"
+"	pushq %r11\n"
+"	pushq %r10\n"
+"	pushq %r9\n"
+"	pushq %r8\n"
+"	pushq 0x50(%rsp)\n"
+"	pushq %rsi\n"
+"	pushq %rbp\n"
+"	pushq %rsp\n"
+"	pushq %rbx\n"
+"	pushq %rdx\n"
+"	pushq %rcx\n"
+"	pushq %rax\n"
+"	pushq 0x80(%rsp)\n"
+"	andq $~0x400, (%rsp)\n"
+"	popfq\n"
+"	movq %rsp, %rsi\n"
+"	call host_on_site\n"
+"	popq %rax\n"
+"	popq %rcx\n"
+"	popq %rdx\n"
+"	popq %rbx\n"
+"	addq $8, %rsp\n"
+"	popq %rbp\n"
+"	popq %rsi\n"
+"	addq $8, %rsp\n"
+"	popq %r8\n"
+"	popq %r9\n"
+"	popq %r10\n"
+"	popq %r11\n"
+"	popq %r12\n"
+"	popq %r13\n"
+"	popq %r14\n"
+"	popq %r15\n"
+"	popfq\n"
+"	ret\n"
+"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.popsection\n");
+
+/* kedr_sample.c's kedr_fast_stub (fast=1), calling host_on_site(); its
+ * counting-only shortcut adds to a plain global where the kernel has a
+ * per-cpu array */
+asm(
+"	.pushsection .text, \"ax\"\n"
+"	.globl kedr_fast_stub\n"
+"	.type kedr_fast_stub, @function\n"
+"kedr_fast_stub:\n"
 "	pushq %rax\n"
 "	lahf\n"
 "	seto %al\n"
@@ -264,7 +316,7 @@ asm(
 "	ret\n"
 "3:	popfq\n"
 "	ret\n"
-"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.size kedr_fast_stub, .-kedr_fast_stub\n"
 "	.popsection\n");
 
 /* ---- One module --------------------------------------------------------- */
@@ -842,7 +894,8 @@ static bool site_seq_at(const struct vctx *v, unsigned int pos)
 		return false;
 	return p[0] == 0x57 && p[1] == 0x48 && p[2] == 0xc7 && p[3] == 0xc7 &&
 		p[8] == 0xe8 && p[13] == 0x5f &&
-		v->f->inst + pos + 13 + rd32(p + 9) == (unsigned long)kedr_event_stub;
+		v->f->inst + pos + 13 + rd32(p + 9) ==
+		(unsigned long)(fast ? kedr_fast_stub : kedr_event_stub);
 }
 
 /* the inline count (kedr_sample.c, emit_site()): before the site sequence,
@@ -1020,6 +1073,10 @@ static const struct kedr_site *take_site(struct vctx *v, u8 kind)
 		return NULL;
 	}
 	S.site_kind[kind]++;
+	if (!fast && (inl || (s->flags & KEDR_SITE_COUNTED) || s->count[0] || s->count[1])) {
+		vbad(v, "fast=0: a site with an inline count, or a count for the fast stub");
+		return NULL;
+	}
 	if (!inl) {
 		if (s->flags & KEDR_SITE_COUNTED)
 			vbad(v, "a site marked counted inline, without the count");
@@ -1771,9 +1828,9 @@ int main(int argc, char **argv)
 
 	if (argc < 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "bench") &&
 			  strcmp(argv[1], "run"))) {
-		fprintf(stderr, "usage: %s check [-s] [-v] [-n N] [-S SEED] PATH...\n"
-			"       %s bench [-r R] PATH...\n"
-			"       %s run [-r R] WORKLOAD.o\n", argv[0], argv[0], argv[0]);
+		fprintf(stderr, "usage: %s check [-f 0|1] [-s] [-v] [-n N] [-S SEED] PATH...\n"
+			"       %s bench [-f 0|1] [-r R] PATH...\n"
+			"       %s run [-f 0|1] [-r R] WORKLOAD.o\n", argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	mode = argv[1];
@@ -1791,6 +1848,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "-s")) {
 			process_sp_accesses = true;
+		} else if (!strcmp(argv[i], "-f") && i + 1 < argc) {
+			fast = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "-v")) {
 			verbose = true;
 		} else if (!strcmp(argv[i], "-n") && i + 1 < argc) {
