@@ -76,6 +76,7 @@
 #include <linux/sort.h>
 #include <linux/static_call_types.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <asm/extable.h>
 #include <asm/linkage.h>
@@ -257,6 +258,38 @@ static int resolve_kernel_symbols(void)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The kernel's retpoline thunks, by register number (0 = %rax ... 15 =
+ * %r15), 0 where there is none. In a kernel built with retpolines the
+ * compiler writes "jmp *%rdi" as "jmp __x86_indirect_thunk_rdi", a direct
+ * jump out of the module, and the kernel may turn it back into "jmp *%rdi"
+ * as it loads the module. Either way the jump goes where %rdi says, and
+ * the emitter needs to know which register that is (emit_exit_site()).
+ * Kernels with call depth tracking also have __x86_indirect_jump_thunk_*.
+ */
+static unsigned long kedr_jump_thunks[2][16];
+
+/**
+ * find_jump_thunks() - fill kedr_jump_thunks[] by name
+ */
+static void find_jump_thunks(void)
+{
+	static const char *const regs[16] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
+	static const char *const kinds[2] = { "thunk", "jump_thunk" };
+	char name[KSYM_NAME_LEN];
+	unsigned int k, r;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++)
+		for (r = 0; r < ARRAY_SIZE(regs); r++) {
+			snprintf(name, sizeof(name), "__x86_indirect_%s_%s",
+				 kinds[k], regs[r]);
+			kedr_jump_thunks[k][r] = lookup_name(name);
+		}
 }
 
 /* ==== 3. ANATOMY OF AN X86-64 INSTRUCTION ==== */
@@ -1431,7 +1464,10 @@ enum kedr_site_kind {
 #define KEDR_SITE_RIP		0x01	/* RIP-relative: the address is known */
 #define KEDR_SITE_ADDR32	0x02	/* 67 prefix: 32-bit address arithmetic */
 #define KEDR_SITE_REP		0x04	/* string op with REP/REPE/REPNE */
-#define KEDR_SITE_COUNTED	0x08	/* the emitted code counts it (part 7) */
+#define KEDR_SITE_COUNTED	0x08	/* fast=1: the emitted code counts it */
+#define KEDR_SITE_JUMP_REG	0x10	/* an exit site of a computed jump: */
+#define KEDR_SITE_JUMP_MEM	0x20	/* to @base, or to what the operand holds */
+#define KEDR_SITE_JUMP		(KEDR_SITE_JUMP_REG | KEDR_SITE_JUMP_MEM)
 
 /* More register numbers (the decoder names %rsp and %rbp; SDM vol. 2, Table 2-2) */
 #define KEDR_REG_RCX	1
@@ -1458,6 +1494,9 @@ enum kedr_site_kind {
  *            where the emitted code counts (KEDR_SITE_COUNTED)
  * @bitreg:   for BT/BTS/BTR/BTC with a register bit offset, that register,
  *            else KEDR_REG_NONE
+ * @span:     for an exit site marked KEDR_SITE_JUMP, the size of the
+ *            function @pc: a jump to a place in it is no exit
+ *            (see jump_leaves())
  */
 struct kedr_site {
 	unsigned long pc;
@@ -1473,6 +1512,7 @@ struct kedr_site {
 	u8 flags;
 	u8 count[2];
 	s8 bitreg;
+	u32 span;
 };
 
 /* Where @count is in a site, for the stub (checked in kedr_sample_init()) */
@@ -1720,6 +1760,40 @@ static notrace void record_string(const struct kedr_site *s,
 	}
 }
 
+/**
+ * jump_leaves() - does the jump of an exit site leave its function?
+ * @s:    an exit site
+ * @regs: the target's registers
+ *
+ * A return, or a direct jump to another function, always leaves: the
+ * emitter knew it. A jump through a register or through memory (a site
+ * marked KEDR_SITE_JUMP) may go anywhere: to another function, a tail
+ * call, or back into its own, as hand-written assembly does with a table
+ * of places to go (crc32c-intel's crc_pcl jumps to one of 128 labels of
+ * its own body). Execution needs nothing from us there: the jump lands in
+ * the int3 fill of the original and part 8's handler sends it on to the
+ * instance. But it is no exit. So here, with the registers at hand, we
+ * look at where it goes: into the function, past its first byte, it
+ * stays. (To the first byte it goes through the original's way in, which
+ * records an entry again: an exit then is right.)
+ *
+ * Return: true if an exit is to be recorded.
+ */
+static notrace bool jump_leaves(const struct kedr_site *s,
+				const struct kedr_regs *regs)
+{
+	unsigned long to;
+
+	if (s->flags & KEDR_SITE_JUMP_REG)
+		to = regs->r[s->base];
+	else if (!(s->flags & KEDR_SITE_JUMP_MEM))
+		return true;
+	else if (copy_from_kernel_nofault(&to, (void *)operand_address(s, regs),
+					  sizeof(to)))
+		return true;	/* the jump itself will fault */
+	return !(to > s->pc && to < s->pc + s->span);
+}
+
 __visible void kedr_on_site(const struct kedr_site *s, struct kedr_regs *regs);
 
 /**
@@ -1740,7 +1814,8 @@ __visible notrace void kedr_on_site(const struct kedr_site *s,
 		record_event(s, s->pc, 0, KEDR_EV_ENTRY);
 		return;
 	case KEDR_SITE_EXIT:
-		record_event(s, s->pc, 0, KEDR_EV_EXIT);
+		if (jump_leaves(s, regs))
+			record_event(s, s->pc, 0, KEDR_EV_EXIT);
 		return;
 	case KEDR_SITE_STRING:
 		record_string(s, regs);
@@ -2232,8 +2307,10 @@ static void emit_site_fast(struct kedr_emitter *e, const struct kedr_site *site,
 	struct kedr_site s = *site;
 	unsigned int i;
 
-	if (site->kind == KEDR_SITE_STRING)
-		flags_free = false;	/* the count needs %rcx */
+	if (site->kind == KEDR_SITE_STRING || (site->flags & KEDR_SITE_JUMP)) {
+		flags_free = false;	/* the count needs %rcx, or the target */
+		types = kedr_count_types[KEDR_SITE_STRING];	/* none */
+	}
 	if (flags_free) {
 		emit_store_check(e);
 		s.flags |= KEDR_SITE_COUNTED;	/* the stub must not count it again */
@@ -2371,6 +2448,30 @@ static s8 bit_offset_register(const struct kedr_insn *in)
 }
 
 /**
+ * site_operand() - put the memory operand of an instruction in a site
+ * @site: the site
+ * @in:   the instruction
+ * @pc:   its address in the original (a RIP-relative operand counts from
+ *        its end)
+ */
+static void site_operand(struct kedr_site *site, const struct kedr_insn *in,
+			 unsigned long pc)
+{
+	site->base = in->mem.base;
+	site->index = in->mem.index;
+	site->scale = in->mem.scale;
+	site->disp = in->mem.disp;
+	if (in->mem.seg == KEDR_SEG_FS || in->mem.seg == KEDR_SEG_GS)
+		site->seg = in->mem.seg;
+	if (in->mem.addr32)
+		site->flags |= KEDR_SITE_ADDR32;
+	if (in->mem.rip) {
+		site->flags |= KEDR_SITE_RIP;
+		site->rip_addr = pc + in->length + in->mem.disp;
+	}
+}
+
+/**
  * emit_access_site() - record the memory access @in is about to make
  * @e:  the emitter
  * @in: the instruction
@@ -2382,15 +2483,10 @@ static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
 {
 	struct kedr_site site = {
 		.pc = pc, .size = in->access_size,
-		.base = in->mem.base, .index = in->mem.index,
-		.scale = in->mem.scale, .disp = in->mem.disp,
 		.bitreg = bit_offset_register(in),
 	};
 
-	if (in->mem.seg == KEDR_SEG_FS || in->mem.seg == KEDR_SEG_GS)
-		site.seg = in->mem.seg;
-	if (in->mem.addr32)
-		site.flags |= KEDR_SITE_ADDR32;
+	site_operand(&site, in, pc);
 	if (in->str_op != KEDR_STR_NONE) {
 		site.kind = KEDR_SITE_STRING;
 		site.string = in->str_op;
@@ -2407,10 +2503,6 @@ static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
 	} else {
 		site.kind = in->access & KEDR_ACC_WRITE ?
 			KEDR_SITE_WRITE : KEDR_SITE_READ;
-	}
-	if (in->mem.rip) {
-		site.flags |= KEDR_SITE_RIP;
-		site.rip_addr = pc + in->length + in->mem.disp;
 	}
 	/* NB: POP m with an %rsp base addresses memory after %rsp has grown
 	 * (Intel SDM vol. 2, POP) */
@@ -2591,6 +2683,57 @@ static unsigned long resolve_dest(struct kedr_emitter *e,
 }
 
 /**
+ * jump_thunk_register() - is @target a retpoline thunk, and for which register?
+ * @target: where a direct jump goes
+ *
+ * Return: the register the thunk jumps through, or KEDR_REG_NONE.
+ */
+static s8 jump_thunk_register(unsigned long target)
+{
+	unsigned int k, r;
+
+	for (k = 0; k < ARRAY_SIZE(kedr_jump_thunks); k++)
+		for (r = 0; r < ARRAY_SIZE(kedr_jump_thunks[k]); r++)
+			if (kedr_jump_thunks[k][r] && kedr_jump_thunks[k][r] == target)
+				return r;
+	return KEDR_REG_NONE;
+}
+
+/**
+ * emit_exit_site() - record an exit, or a computed jump that may be one
+ * @e:   the emitter
+ * @x:   the function being emitted
+ * @reg: for a jump through a register (or its retpoline thunk), that
+ *       register; else KEDR_REG_NONE
+ * @in:  for a jump through memory, the instruction (at @pc); else NULL
+ * @pc:  the address of @in in the original
+ *
+ * A computed jump may stay in its function: its site says where to look
+ * for the target, and jump_leaves() decides at run time. NB: a .cold part
+ * records its parent's exit, and a jump to its parent's body from there is
+ * not worth the trouble: from a .cold part, a computed jump is an exit.
+ */
+static void emit_exit_site(struct kedr_emitter *e, const struct kedr_fctx *x,
+			   s8 reg, const struct kedr_insn *in, unsigned long pc)
+{
+	struct kedr_site site = {
+		.pc = x->exit_pc, .kind = KEDR_SITE_EXIT, .base = KEDR_REG_NONE,
+		.index = KEDR_REG_NONE, .bitreg = KEDR_REG_NONE,
+	};
+
+	if (!x->f->cold && reg != KEDR_REG_NONE) {
+		site.flags = KEDR_SITE_JUMP_REG;
+		site.base = reg;
+		site.span = x->f->size;
+	} else if (!x->f->cold && in) {
+		site_operand(&site, in, pc);
+		site.flags |= KEDR_SITE_JUMP_MEM;
+		site.span = x->f->size;
+	}
+	emit_site(e, &site, false);
+}
+
+/**
  * emit_branch() - append a relative jump, call or LOOP, re-aimed
  * @e:  the emitter
  * @x:  the function being emitted
@@ -2615,8 +2758,8 @@ static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
 	else if (in->flow == KEDR_FLOW_JCC || in->flow == KEDR_FLOW_LOOP)
 		dest = x->tramp_base + KEDR_TRAMP_LEN * e->nr_tramps++;
 
-	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)
-		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false); /* we leave */
+	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)	/* we leave */
+		emit_exit_site(e, x, jump_thunk_register(target), NULL, pc);
 	e->insn_pos = e->pos;
 	switch (in->flow) {
 	case KEDR_FLOW_CALL:
@@ -2917,9 +3060,15 @@ static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
 		emit_branch(e, x, in, code, pc);
 		return;
 	case KEDR_FLOW_RET:
-	case KEDR_FLOW_JMP_IND:
 		/* NB: the flags may be for the caller: no inline count */
 		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false);
+		break;
+	case KEDR_FLOW_JMP_IND:	/* JMP r/m64: FF /4 */
+		if (in->has_mem)
+			emit_exit_site(e, x, KEDR_REG_NONE, in, pc);
+		else
+			emit_exit_site(e, x, (in->modrm & 7) |
+				       (in->rex & KEDR_REX_B ? 8 : 0), NULL, pc);
 		break;
 	}
 	emit_copy(e, in, code, pc);
@@ -2948,7 +3097,7 @@ static void emit_trampolines(struct kedr_emitter *e, const struct kedr_fctx *x)
 		target = f->addr + f->map[i].orig + in->length + in->branch_disp;
 		if (classify_dest(f, target, &g) != KEDR_DEST_OUTSIDE)
 			continue;
-		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false);
+		emit_exit_site(e, x, jump_thunk_register(target), NULL, 0);
 		emit_jump(e, KEDR_OP_JMP_REL32, target);
 	}
 }
@@ -4619,6 +4768,7 @@ static int __init kedr_sample_init(void)
 	err = resolve_kernel_symbols();
 	if (err)
 		return err;
+	find_jump_thunks();
 	records = vzalloc(array_size(num_records, sizeof(*records)));
 	if (!records)
 		return -ENOMEM;

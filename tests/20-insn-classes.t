@@ -35,7 +35,7 @@ guest=$(lab_script insn-classes.sh <<'GUEST'
 SP=$(cat /lab/files/sp)
 F=$(cat /lab/files/fast)
 D=/sys/kernel/debug/kedr_insn_target
-NT=26	# the tests in kit_tests (KIT_NR_TESTS)
+NT=27	# the tests in kit_tests (KIT_NR_TESTS)
 # Pin everything to CPU 0: kit_percpu's accesses are to CPU 0's kit_pcpu.
 taskset -p 1 $$ >/dev/null
 

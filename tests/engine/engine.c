@@ -370,11 +370,13 @@ static unsigned int mod_mismatches;
 /* Where each kind of thing the emitter treats specially was first seen */
 enum { FT_LOOP, FT_TRAMP, FT_FAMILY, FT_JL, FT_POP_RSP, FT_SHIFT, FT_STRING, FT_LOCKED,
        FT_XADD, FT_CMPXCHG, FT_JMP_MEM, FT_CALL_MEM, FT_RIP, FT_GS, FT_BITOP, FT_SETCC,
-       FT_CMOV, FT_UPDATE, FT_COLD_EXIT, FT_COUNT };
+       FT_CMOV, FT_UPDATE, FT_COLD_EXIT, FT_JUMP_REG, FT_JUMP_THUNK, FT_JUMP_MEM_EXIT,
+       FT_COUNT };
 static const char *const ft_name[FT_COUNT] = {
 	"loop", "trampoline", "cold-family-jump", "static-key", "pop-rsp", "shift-mem",
 	"string", "locked", "xadd", "cmpxchg", "jmp-mem", "call-mem", "rip-relative",
 	"gs", "bitop-mem", "setcc-mem", "cmov-mem", "update", "exit-in-cold",
+	"exit-jmp-reg", "exit-jmp-thunk", "exit-jmp-mem",
 };
 static unsigned long ft_count[FT_COUNT];
 static const char *ft_first[FT_COUNT];
@@ -450,6 +452,61 @@ static unsigned long sym_addr(unsigned int idx)
 	    M.secaddr[s->st_shndx])
 		return M.secaddr[s->st_shndx] + s->st_value;
 	return M.undef_base + (unsigned long)idx * 256;	/* a slot of its own */
+}
+
+static const char *const reg_names[16] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+/* the register a retpoline thunk jumps through, by its name, or -1 */
+static int thunk_reg_of_name(const char *name, int *kind)
+{
+	static const char *const prefix[2] = { "__x86_indirect_thunk_",
+					       "__x86_indirect_jump_thunk_" };
+	int k, r;
+
+	for (k = 0; k < 2; k++) {
+		if (strncmp(name, prefix[k], strlen(prefix[k])))
+			continue;
+		for (r = 0; r < 16; r++)
+			if (!strcmp(name + strlen(prefix[k]), reg_names[r])) {
+				*kind = k;
+				return r;
+			}
+	}
+	return -1;
+}
+
+/* the register of the thunk at @target, an undefined symbol's slot, or -1 */
+static int thunk_reg_at(unsigned long target)
+{
+	unsigned long idx;
+	int kind;
+
+	if (target < M.undef_base || (target - M.undef_base) % 256)
+		return -1;
+	idx = (target - M.undef_base) / 256;
+	if (!idx || idx >= M.nsym || M.sym[idx].st_shndx != SHN_UNDEF)
+		return -1;
+	return thunk_reg_of_name(M.str + M.sym[idx].st_name, &kind);
+}
+
+/* kedr_sample.c's kedr_jump_thunks[], for this module's fake addresses */
+static void find_thunks(void)
+{
+	size_t j;
+
+	memset(kedr_jump_thunks, 0, sizeof(kedr_jump_thunks));
+	for (j = 1; j < M.nsym; j++) {
+		int kind, r;
+
+		if (M.sym[j].st_shndx != SHN_UNDEF)
+			continue;
+		r = thunk_reg_of_name(M.str + M.sym[j].st_name, &kind);
+		if (r >= 0)
+			kedr_jump_thunks[kind][r] = M.undef_base + j * 256;
+	}
 }
 
 static bool is_exec(const Elf64_Shdr *s)
@@ -663,6 +720,7 @@ static int load_module(const char *path)
 	M.inst_base = ALIGN(cur + 4096, 4096UL);
 	M.inst_end = M.inst_base;
 	relocate();
+	find_thunks();
 	return 0;
 }
 
@@ -1110,6 +1168,57 @@ static void expect_boundary(struct vctx *v, u8 kind, unsigned long pc)
 		vbad(v, "%s site names 0x%lx, expected 0x%lx", kind_name[kind], s->pc, pc);
 }
 
+/*
+ * The exit site of a return or a jump. A jump through a register, through
+ * memory or through a retpoline thunk (the register is in the thunk's
+ * name) may stay in its function: its site names where the target is and
+ * the function's size, and the stub's counting-only shortcut must not
+ * count it (kedr_sample.c, jump_leaves()). Not from a .cold part.
+ */
+static void expect_exit(struct vctx *v, unsigned long exit_pc, const struct kedr_insn *in,
+			unsigned long target)
+{
+	const struct kedr_site *s = take_site(v, KEDR_SITE_EXIT);
+	u8 flags = 0;
+	int base = KEDR_REG_NONE;
+
+	if (!s)
+		return;
+	if (s->pc != exit_pc)
+		vbad(v, "exit site names 0x%lx, expected 0x%lx", s->pc, exit_pc);
+	if (!v->f->cold && in && in->flow == KEDR_FLOW_JMP_IND && in->has_mem) {
+		flags = KEDR_SITE_JUMP_MEM | (in->mem.rip ? KEDR_SITE_RIP : 0) |
+			(in->mem.addr32 ? KEDR_SITE_ADDR32 : 0);
+		seen(FT_JUMP_MEM_EXIT);
+	} else if (!v->f->cold && in && in->flow == KEDR_FLOW_JMP_IND) {
+		flags = KEDR_SITE_JUMP_REG;
+		base = (in->modrm & 7) | (in->rex & KEDR_REX_B ? 8 : 0);
+		seen(FT_JUMP_REG);
+	} else if (!v->f->cold && target && thunk_reg_at(target) >= 0) {
+		flags = KEDR_SITE_JUMP_REG;
+		base = thunk_reg_at(target);
+		seen(FT_JUMP_THUNK);
+	}
+	if ((s->flags & ~KEDR_SITE_COUNTED) != flags)
+		vbad(v, "exit site flags 0x%x, expected 0x%x", s->flags, flags);
+	if ((flags & KEDR_SITE_JUMP_REG) && s->base != base)
+		vbad(v, "computed exit through register %d, expected %d", s->base, base);
+	if (flags & KEDR_SITE_JUMP_MEM) {
+		unsigned long pc = v->f->addr + v->off;
+
+		if (in->mem.rip ? s->rip_addr != pc + in->length + in->mem.disp :
+		    s->base != in->mem.base || s->index != in->mem.index ||
+		    s->disp != in->mem.disp ||
+		    (in->mem.index != KEDR_REG_NONE && s->scale != in->mem.scale))
+			vbad(v, "computed exit: the site's operand is not the jump's");
+	}
+	if (flags && s->span != v->f->size)
+		vbad(v, "computed exit: span %u, expected the function's size %u", s->span,
+		     v->f->size);
+	if (flags && (s->count[0] || s->count[1] || (s->flags & KEDR_SITE_COUNTED)))
+		vbad(v, "computed exit counted without looking at its target");
+}
+
 /* which instructions' accesses the rules record */
 static bool rule_records(const struct kedr_insn *in)
 {
@@ -1369,7 +1478,7 @@ static void verify_insn(struct vctx *v, unsigned int i, const struct kedr_insn *
 		expect_access(v, in, pc);
 	if (in->flow == KEDR_FLOW_RET || in->flow == KEDR_FLOW_JMP_IND ||
 	    (in->flow == KEDR_FLOW_JMP && outside)) {
-		expect_boundary(v, KEDR_SITE_EXIT, exit_pc);
+		expect_exit(v, exit_pc, in, in->flow == KEDR_FLOW_JMP ? target : 0);
 		if (f->cold)
 			seen(FT_COLD_EXIT);
 	}
@@ -1408,7 +1517,7 @@ static void verify_function(struct kedr_func *f)
 		vbad(&v, "body ends at +0x%x, body_size 0x%x", v.pos, f->body_size);
 	for (k = 0; k < v.ntramp && !v.bad; k++) {
 		v.off = 0;
-		expect_boundary(&v, KEDR_SITE_EXIT, exit_pc);
+		expect_exit(&v, exit_pc, NULL, v.tramp[k]);
 		if (v.bad)
 			break;
 		if (v.inst[v.pos] != KEDR_OP_JMP_REL32) {

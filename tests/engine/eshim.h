@@ -47,6 +47,9 @@ static inline bool str_has_prefix(const char *s, const char *prefix)
  * process_sp_accesses, -f 0 clears fast */
 static bool process_sp_accesses;
 static bool fast = true;
+/* and the retpoline thunks by register, which engine.c fills per module
+ * from the names of the undefined symbols */
+static unsigned long kedr_jump_thunks[2][16];
 
 /* part 8: the jump goes after ftrace's 5-byte nop (too_small() uses it) */
 #define __stringify_1(x)	#x
