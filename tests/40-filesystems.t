@@ -8,6 +8,10 @@
 #   fat    target; the same workload (fat does the file and cluster work)
 #   ext4   target; the same workload on an ext4 image made by mkfs.ext4
 #   loop   target; the vfat workload on top of it (vfat uninstrumented)
+#   crc32c_intel  target; the ext4 workload, ext4 and jbd2 checksumming
+#          their metadata with it: its crc_pcl jumps into its own body
+#          through a retpoline thunk, which is no exit, so its entries and
+#          exits must balance
 #
 # The workload copies a tree made on the host (sizes around block and
 # cluster boundaries, subdirectories, long and mixed-case names, a
@@ -18,7 +22,8 @@
 # offset inside it, and names the target; the function count in the log is
 # the symbol table's.  With ext4, two of its tracepoints (static keys in
 # its instrumented code) are on during the workload and fire once per inode
-# made and freed.  Four lab runs, about a minute and a half.
+# made and freed.  Each with fast=1, then fast=0 (the simple instrumenter):
+# ten lab runs, about three minutes.
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -76,10 +81,11 @@ funcs() {
 	readelf -sW "$(find "$moddir" -name "$1.ko")" |
 		awk '$4 == "FUNC" && $3 > 0 { print $8, $3, $7 ":" $2 }'
 }
-for m in vfat fat ext4 loop; do
-	funcs $m | awk '{ print $1, $2 }' | sort -u >"$files/funcs-$m"
+for m in vfat fat ext4 loop crc32c-intel; do
+	# the files are named as the kernel names the module: crc32c_intel
+	funcs $m | awk '{ print $1, $2 }' | sort -u >"$files/funcs-${m//-/_}"
 	# kedr_sample folds aliases (init_module, cleanup_module): count places.
-	funcs $m | awk '{ print $3 }' | sort -u | wc -l >"$files/nfuncs-$m"
+	funcs $m | awk '{ print $3 }' | sort -u | wc -l >"$files/nfuncs-${m//-/_}"
 done
 is "$(cat "$files/nfuncs-vfat")" 24 "vfat.ko has 24 functions (readelf)"
 
@@ -192,8 +198,10 @@ vfat_image() {
 }
 EOF
 
-NR=num_records=100000
 mods="vfat loop nls_cp437 nls_ascii"
+for FAST in 1 0; do
+NR="num_records=100000 fast=$FAST"
+note "---- fast=$FAST"
 
 # ---- vfat ------------------------------------------------------------------
 guest=$(lab_script vfat.sh <<EOF
@@ -267,5 +275,43 @@ finish_target loop_configure lo_ioctl loop_queue_rq
 EOF
 )
 lab_tap --timeout 300 --modules "$mods" --file "$files/." "$guest"
+
+# ---- crc32c_intel ------------------------------------------------------------
+guest=$(lab_script crc32c.sh <<EOF
+. /lab/tap.sh
+. /lab/files/common.sh
+TARGET=crc32c_intel FSTYPE=ext4
+ok "insmod kedr_sample.ko target_name=crc32c_intel" insmod /lab/kedr_sample.ko \
+	target_name=crc32c_intel num_records=1000000 fast=$FAST || exit 0
+ok "modprobe crc32c_intel" modprobe crc32c_intel
+ok "modprobe ext4" modprobe ext4
+like "\$(grep -A 2 '^name *: crc32c\$' /proc/crypto | grep driver)" 'crc32c-intel' \
+	"the kernel's crc32c is crc32c-intel's"
+zcat /lab/files/ext4.img.gz >/lab/ext4.img
+ok "modprobe loop" modprobe loop
+ok "losetup" losetup /dev/loop0 /lab/ext4.img
+DEV=/dev/loop0
+workload
+losetup -d /dev/loop0
+o=/sys/kernel/debug/kedr_sample/output
+ok "rmmod crc32c_intel" rmmod crc32c_intel
+going=\$(dmesg | grep 'target "crc32c_intel" is going')
+diag "\$going"
+n=\$(echo "\$going" | sed -n 's/.* \([0-9]*\) entries, \([0-9]*\) exits.*/\1 \2/p')
+like "\$n" '^[1-9][0-9]* ' "crc32c_intel's functions were entered (entries, exits: \$n)"
+is "\${n#* }" "\${n% *}" "as many exits as entries were counted"
+stored=\$(echo "\$going" | sed -n 's/.*; \([0-9]*\) events stored.*/\1/p')
+ok "every event was stored (\$stored)" test "\$stored" -lt 1000000
+in=\$(grep -c 'entry: .*("crc_pcl")' \$o)
+out=\$(grep -c 'exit: .*("crc_pcl")' \$o)
+ok "crc_pcl was entered (\$in times)" test "\$in" -gt 0
+is "\$out" "\$in" "crc_pcl: as many exits as entries, its jumps into its own body are none"
+check_log
+check_trace crc_pcl crc32c_pcl_intel_update
+ok "rmmod kedr_sample" rmmod kedr_sample
+EOF
+)
+lab_tap --timeout 300 --modules "ext4 crc32c_intel loop" --file "$files/." "$guest"
+done
 
 done_testing
