@@ -12,7 +12,8 @@
  * is unloaded, the records appear in debugfs.
  *
  * A session (`make demo` runs it in the lab; these lines are from such a
- * run on Debian's 6.1.0-56-amd64, shortened where it says "..."):
+ * run on Debian 12's 6.1 kernel, shortened where it says "..."; the
+ * numbers are checked against a run by tests/06-comment-facts.t):
  *
  *   # insmod kedr_sample.ko target_name=kedr_sample_target
  *   # insmod sample_target/kedr_sample_target.ko
@@ -33,7 +34,7 @@
  *   [sample] waiting for "kedr_sample_target"
  *   [sample] target "kedr_sample_target" is coming: core text 4096 bytes, init text 4096 bytes
  *   [sample] 8 functions, 1411 bytes (7 in core text, 1 in init text), 0 .cold parts, 2 aliases folded
- *   [sample] instrumented 8 functions, left alone 0; original code 1411 bytes, instrumented code 2656 bytes (core 1680, init 976), 77 sites
+ *   [sample] instrumented 8 functions, left alone 0; original code 1411 bytes, instrumented code 3872 bytes (core 2448, init 1424), 77 sites
  *   [sample] target "kedr_sample_target" is live: instances of init functions freed
  *   [sample] target "kedr_sample_target" is going: 64 reads, 23 writes, 0 locked updates, 9 entries, 9 exits; 105 events stored
  *   # rmmod kedr_sample
@@ -197,7 +198,6 @@ static kallsyms_lookup_name_t lookup_name;
 static struct module *(*kedr_find_module)(const char *name);
 static void *(*kedr_module_alloc)(unsigned long size);
 static int (*kedr_set_memory_ro)(unsigned long addr, int numpages);
-static int (*kedr_set_memory_x)(unsigned long addr, int numpages);
 static void *(*kedr_text_poke_copy)(void *addr, const void *opcode, size_t len);
 static void *(*kedr_text_poke_set)(void *addr, int c, size_t len);
 
@@ -207,9 +207,8 @@ static const struct {
 	void **addr;
 } kernel_symbols[] = {
 	KEDR_SYMBOL(find_module),	/* is the target loaded already? */
-	KEDR_SYMBOL(module_alloc),	/* memory near the target, for instances */
-	KEDR_SYMBOL(set_memory_ro),	/* W^X: first read-only... */
-	KEDR_SYMBOL(set_memory_x),	/* ...then executable */
+	KEDR_SYMBOL(module_alloc),	/* memory near the target, for the sites */
+	KEDR_SYMBOL(set_memory_ro),	/* the sites, once written */
 	KEDR_SYMBOL(text_poke_copy),	/* write into read-only code */
 	KEDR_SYMBOL(text_poke_set),	/* fill read-only code */
 };
@@ -1062,8 +1061,9 @@ static int kedr_decode_imm(struct kedr_cursor *c, struct kedr_insn *insn)
  *   - BT/BTS/BTR/BTC with a register bit offset may touch memory outside
  *     the operand ModRM names: the offset is signed and can select any
  *     bit up to 2^63 away (SDM vol. 2, BT, "bit base addressing"). The
- *     decoder reports the ModRM operand and its size; an emitter that
- *     needs the real byte must add (offset >> 3) itself.
+ *     decoder reports the ModRM operand and its size; the run-time side
+ *     adds the offset of the whole element, of the operand's size, that
+ *     holds the bit (bit_string_offset() in part 6).
  *   - SETcc writes 1 byte; MOVZX/MOVSX read 1 or 2, MOVSXD 4; MOVBE
  *     is a MOV (reads or writes operand-size bytes).
  *   - LEA, the NOP Ev hint space (0F 18-1F) and PREFETCH compute an
@@ -1370,8 +1370,10 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    inside one logical function and go straight to the other instance.
  *  - A call is a call: the callee, if it is instrumented too, records its
  *    own entry and exit. Returns (RET, RET imm16) record an exit; so do
- *    indirect jumps, which are tail calls through a pointer in kernels
- *    built with retpolines (no jump tables: -fno-jump-tables).
+ *    indirect jumps, which in compiled C are tail calls through a pointer
+ *    (kernels built with retpolines have no jump tables: -fno-jump-tables),
+ *    unless, when they run, they land back inside their own function, as
+ *    hand-written assembly may do (jump_leaves() in part 6).
  *  - Anything else that lands in the middle of the original (a jump from
  *    code that is not instrumented, a computed jump) hits an int3. The
  *    int3 handler of part 8 sends it to the matching instruction of the
@@ -2394,7 +2396,10 @@ static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
  * records_access() - does kedr_sample record this instruction's access?
  * @in: the instruction
  *
- * The seed's families (MOV ... string operations), and with them the few
+ * The families of instructions that the original KEDR sample records,
+ * which this project started from, its "seed" (MOV, XCHG, SETcc, CMOVcc,
+ * the ALU and bit operations, CMP, CMPXCHG, string operations:
+ * KEDR_CLASS_IS_SEED() in insn_tables.h), and with them the few
  * integer instructions that are just as common and mean the same to a
  * reader of the trace: XADD (LOCK XADD is atomic_add_return()), shifts
  * and rotates, PUSH/POP of memory and CALL/JMP through memory (the read
@@ -2803,7 +2808,8 @@ static bool at_jump_label_site(struct kedr_fctx *x, unsigned long pc)
 }
 
 /* The 5-byte nop the kernel expects at a disabled static key (x86_nops[5]) */
-static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+#define KEDR_NOP5	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 }
+static const u8 nop5[] = KEDR_NOP5;
 
 /**
  * emit_jump_label() - append a static key's nop or jump, in its 5-byte form
@@ -3423,9 +3429,10 @@ static struct notifier_block die_nb = {
 /*
  * The 5-byte nop that ftrace leaves at the start of a traced function in
  * place of "call __fentry__" (Intel SDM vol. 2, NOP: 0F 1F /0 with a
- * ModRM + SIB + disp8, "nopl 0x0(%rax,%rax,1)").
+ * ModRM + SIB + disp8, "nopl 0x0(%rax,%rax,1)"): the kernel's x86_nops[5],
+ * the same bytes as a disabled static key, nop5 of part 7.
  */
-static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = KEDR_NOP5;
 
 /**
  * struct kedr_target - what kedr_sample knows about the target
@@ -4510,11 +4517,17 @@ static struct notifier_block module_nb = {
  * was recorded, in the format of KEDR's sample::
  *
  *   [Totals] reads: 64; writes: 23; locked updates: 0.
- *   TID=0xff14dfebc25f4200 entry: addr=0xffffffffc092a280 ("cfake_open")
- *   TID=0xff14dfebc25f4200 write at 0xffffffffc092a2af (cfake_open+0x2f/0x4d [kedr_sample_target]): addr=0xff14dfebc18c02c8, size=8
- *   TID=0xff14dfebc25f4200 exit: addr=0xffffffffc092a280 ("cfake_open")
+ *   ...
+ *   TID=0xff2374e981eba100 entry: addr=0xffffffffc0706280 ("cfake_open")
+ *   TID=0xff2374e981eba100 read at 0xffffffffc0706289 (cfake_open+0x9/0x4d [kedr_sample_target]): addr=0xffffffffb4a2e220, size=8
+ *   TID=0xff2374e981eba100 read at 0xffffffffc07062a8 (cfake_open+0x28/0x4d [kedr_sample_target]): addr=0xff2374e981c305e8, size=8
+ *   TID=0xff2374e981eba100 write at 0xffffffffc07062af (cfake_open+0x2f/0x4d [kedr_sample_target]): addr=0xff2374e981b06dc8, size=8
+ *   TID=0xff2374e981eba100 write at 0xffffffffc07062ba (cfake_open+0x3a/0x4d [kedr_sample_target]): addr=0xff2374e981d1fe50, size=8
+ *   TID=0xff2374e981eba100 exit: addr=0xffffffffc0706280 ("cfake_open")
+ *   ...
  *
- * The totals count every event; the lines that follow are the first
+ * (from a run of the session in the header; tests/06-comment-facts.t
+ * checks it against another). The totals count every event; the lines that follow are the first
  * num_records events, in the order their slots were claimed. While the
  * target is loaded the file is empty (the records are still being
  * written); it can then be read any number of times, until the target is
@@ -4654,12 +4667,15 @@ DEFINE_SEQ_ATTRIBUTE(output);
  * The instances have no symbols of their own: in a stack trace or an oops
  * an address in one shows as ``kedr_area+0x1a40/0x400000 [kedr_sample]``.
  * /sys/kernel/debug/kedr_sample/functions lists, for the last target, each
- * function with its address and size, where its instance is (while the
- * target is loaded) and why it was left alone, if it was::
+ * function with its address and size, where its instance is and its size
+ * (while the target is loaded; "gone" once it was freed, as those of init
+ * functions are after init), or why it was left alone ("left alone: too
+ * small to hold a jump"). Some lines of it, with the sample target loaded
+ * (checked against a run by tests/06-comment-facts.t)::
  *
- *   cfake_open 0xffffffffc0766270 77 instance 0xffffffffc0812a40 176
- *   cfake_exit 0xffffffffc0766334 11 instance 0xffffffffc0812b00 57
- *   foo 0xffffffffc0766400 4 left alone: too small to hold a jump
+ *   cfake_open 0xffffffffc0706280 77 instance 0xffffffffc02f26e0 263
+ *   cfake_exit 0xffffffffc0706344 11 instance 0xffffffffc02f2950 53
+ *   cfake_init 0xffffffffc070c000 603 instance gone
  *
  * so kedr_area+0x1a40 is the instance that starts at kedr_area + 0x1a40.
  */
@@ -4851,7 +4867,7 @@ module_exit(kedr_sample_exit);
  *    ftrace); elsewhere in it they are refused, since the original is
  *    int3 there.
  *  - A WARN or an oops in an instance reports the right file and line, but
- *    its RIP reads kedr_area+0x... (see the next point).
+ *    its RIP reads kedr_area+0x... (see the point on stack traces below).
  *  - SSE/AVX, x87 and system instructions are copied but their memory
  *    accesses are not recorded; nor are the implicit stack accesses of
  *    PUSH, POP, CALL and RET.
@@ -4865,9 +4881,12 @@ module_exit(kedr_sample_exit);
  *    unwinder has no tables for code it did not load. Instance addresses
  *    print as kedr_area+0x... [kedr_sample]; kedr_sample/functions in
  *    debugfs says which function each instance belongs to.
- *  - Indirect jumps are taken as tail calls (an exit is recorded). That is
- *    right in kernels built with retpolines, which have no jump tables;
- *    a jump table would record a false exit (and still work).
+ *  - A computed jump (through a register, memory or a retpoline thunk)
+ *    records an exit unless, at run time, its target lies inside its own
+ *    function (jump_leaves()): compiled C has no jump tables in kernels
+ *    built with retpolines, but hand-written assembly does (crc32c-intel's
+ *    crc_pcl). From a .cold part, or into a .cold part of its function,
+ *    such a jump still counts as an exit.
  *
  * Exercises:
  *

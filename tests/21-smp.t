@@ -20,6 +20,9 @@
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
+for fast in 1 0; do	# the fast instrumenter, then the simple one
+echo "$fast" >"$TAP_TMP/fast"
+note "---- fast=$fast"
 guest=$(lab_script smp.sh <<'GUEST'
 . /lab/tap.sh
 D=/sys/kernel/debug/kedr_insn_target
@@ -27,7 +30,7 @@ P=4		# processes
 K=1000		# calls each
 N=$((P * K))
 is "$(nproc)" "$P" "the guest has $P CPUs"
-ok "insmod kedr_sample" insmod /lab/kedr_sample.ko target_name=kedr_insn_target \
+ok "insmod kedr_sample" insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) target_name=kedr_insn_target \
 	num_records=200000 || exit 0
 ok "insmod kedr_insn_target" insmod /lab/kedr_insn_target.ko || exit 0
 
@@ -106,7 +109,7 @@ isnt "$(get overlap)" "0" "calls from different CPUs overlapped"
 
 # The same again with a store of 10 records: once it is full, the stub
 # only counts (its fast path), and the totals must not change.
-ok "insmod kedr_sample num_records=10" insmod /lab/kedr_sample.ko \
+ok "insmod kedr_sample num_records=10" insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) \
 	target_name=kedr_insn_target num_records=10 || exit 0
 ok "insmod kedr_insn_target" insmod /lab/kedr_insn_target.ko || exit 0
 workload
@@ -118,6 +121,8 @@ is "$(head -1 /sys/kernel/debug/kedr_sample/output | tr -d '[:alpha:][]:;.' | tr
 ok "rmmod kedr_sample" rmmod kedr_sample
 GUEST
 )
-lab_tap --smp 4 --timeout 400 "$guest"
+lab_tap --file "$TAP_TMP/fast" --smp 4 --timeout 400 "$guest"
+
+done
 
 done_testing

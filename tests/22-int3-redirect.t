@@ -21,6 +21,9 @@ size=$(printf '0x%x' "$(readelf -sW "$ko" | awk '$8 == "kit_midtarget" { print $
 is "$off" "0x7" "mid_2 is past the 5-byte jump at the start of kit_midtarget, in the int3 fill"
 echo "kit_midtarget\\+$off/$size" >"$TAP_TMP/pc"	# an ERE: + escaped
 
+for fast in 1 0; do	# the fast instrumenter, then the simple one
+echo "$fast" >"$TAP_TMP/fast"
+note "---- fast=$fast"
 guest=$(lab_script int3-redirect.sh <<'GUEST'
 . /lab/tap.sh
 D=/sys/kernel/debug/kedr_insn_target
@@ -32,7 +35,7 @@ is "$(cat $D/result)" "0x000000000000003d" "native: kit_midjump returns 0x3d"
 is "$(byte 901)$(byte 900)" "025a" "native: mid_2 wrote, mid_1 was jumped over"
 ok "rmmod kedr_insn_target" rmmod kedr_insn_target
 
-ok "insmod kedr_sample" insmod /lab/kedr_sample.ko target_name=kedr_insn_target || exit 0
+ok "insmod kedr_sample" insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) target_name=kedr_insn_target || exit 0
 ok "insmod kedr_insn_target (instrumented)" insmod /lab/kedr_insn_target.ko || exit 0
 like "$(cat /sys/kernel/debug/kedr_sample/functions)" 'kit_midtarget 0x[0-9a-f]+ 24 instance 0x' \
 	"kit_midtarget is instrumented"
@@ -52,5 +55,7 @@ like "$out" 'exit: addr=0x[0-9a-f]+ \("kit_midjump"\)' "kit_midjump's indirect j
 ok "rmmod kedr_sample" rmmod kedr_sample
 GUEST
 )
-lab_tap --file "$TAP_TMP/pc" "$guest"
+lab_tap --file "$TAP_TMP/fast" --file "$TAP_TMP/pc" "$guest"
+done
+
 done_testing
