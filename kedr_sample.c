@@ -1489,11 +1489,12 @@ enum kedr_site_kind {
  * @seg:      KEDR_SEG_FS, KEDR_SEG_GS or KEDR_SEG_NONE
  * @string:   for KEDR_SITE_STRING, which one (enum kedr_str_op)
  * @flags:    KEDR_SITE_RIP, KEDR_SITE_ADDR32, KEDR_SITE_REP,
- *            KEDR_SITE_COUNTED
- * @count:    the event types (enum kedr_event_type) this site counts, for
- *            the stub's fast path once the store is full; 0 where the
- *            count depends on the registers (string instructions) or
- *            where the emitted code counts (KEDR_SITE_COUNTED)
+ *            KEDR_SITE_COUNTED, KEDR_SITE_JUMP_REG, KEDR_SITE_JUMP_MEM
+ * @count:    fast=1 only: the event types (enum kedr_event_type) this
+ *            site counts, for kedr_fast_stub's shortcut once the store is
+ *            full; 0 where the count depends on the registers (string
+ *            instructions, computed jumps) or where the emitted code counts
+ *            (KEDR_SITE_COUNTED)
  * @bitreg:   for BT/BTS/BTR/BTC with a register bit offset, that register,
  *            else KEDR_REG_NONE
  * @span:     for an exit site marked KEDR_SITE_JUMP, the size of the
@@ -4373,7 +4374,7 @@ static DEFINE_MUTEX(output_mutex);	/* the output against a new target */
  *
  * kedr_sample holds a reference to itself while the target is loaded: the
  * target's code jumps into memory that kedr_sample owns, and calls
- * kedr_event_stub, so kedr_sample must not go away first (rmmod kedr_sample
+ * kedr_event_stub (or kedr_fast_stub), so kedr_sample must not go away first (rmmod kedr_sample
  * fails: "Resource temporarily unavailable", the EAGAIN of a module in use).
  */
 static void on_target_coming(struct module *mod)

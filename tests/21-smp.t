@@ -14,8 +14,9 @@
 # grew by exactly 4000.
 #
 # Then the same with a store of 10 records, so that the stub's counting-only
-# fast path does the work: the totals must be the same.
-# One lab run, --smp 4, about 60 s.
+# fast path does the work (with fast=0, the recorder in C): the totals
+# must be the same. Two lab runs, --smp 4, about 60 s each: fast=1, then
+# fast=0 (the simple instrumenter).
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"

@@ -7,7 +7,8 @@
 # instruction of the instance. kit_midjump/kit_midtarget of
 # sample_target/insn_target_asm.S: the oracle is that assembly (the write
 # at mid_2, the write at mid_1 skipped, the result 0x3d) and the .ko's
-# symbol table for the offset of mid_2. One guest run.
+# symbol table for the offset of mid_2. Two guest runs: fast=1, then
+# fast=0 (the simple instrumenter).
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"

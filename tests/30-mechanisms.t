@@ -25,7 +25,8 @@
 #             the kernel warns (file and line of mech_target.c) and the
 #             function carries on.
 #
-# Two lab runs, about a minute: everything but the WARNs (must be clean),
+# Two lab runs, about a minute, each made with fast=1 and then with fast=0
+# (the simple instrumenter): everything but the WARNs (must be clean),
 # then the WARNs alone (tests/vm/run exits 125 for any WARNING, so that run
 # is checked by hand: the only kernel problems are the two expected
 # WARNINGs, and the guest script went on to its end).

@@ -23,7 +23,8 @@
 #    mech_branch of kedr_mech_target count exactly the calls the script
 #    makes while the function is instrumented.
 #
-# Two lab runs, about a minute.
+# Two lab runs, about a minute, each made with fast=1 and then with fast=0
+# (the simple instrumenter).
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
