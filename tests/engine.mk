@@ -22,7 +22,8 @@ ENG_MAIN_SRC ?= $(ENG_TOP)/kedr_sample.c
 # the file that holds the decoder's region, kedr_sample.c unless given
 ENG_DECODER_SRC ?= $(ENG_TOP)/kedr_sample.c
 
-ENG_CORPUS ?= /lib/modules/6.1.0-56-amd64/kernel
+# the modules of the kernel the lab boots (tests/vm/setup picks it)
+ENG_CORPUS ?= /lib/modules/$(shell cat $(ENG_TOP)/build/lab/kernel-version 2>/dev/null || uname -r)/kernel
 ENG_CC ?= gcc
 # NB: -no-pie: the binary sits at 0x400000 and the arena right above it, so
 # kedr_event_stub (a function of the tool) is within rel32 reach of the code
@@ -57,6 +58,8 @@ ENG_FORCE:
 $(ENG_BUILD)/engine: $(ENG_DIR)/engine.c $(ENG_DEPS)
 	$(ENG_CC) $(ENG_CFLAGS) -o $@ $< -lcapstone
 
-# The whole corpus: every function decoded, planned, emitted and checked
+# The whole corpus: every function decoded, planned, emitted and checked,
+# with fast=1 and with fast=0
 emitter-corpus-check: $(ENG_BUILD)/engine
 	nice $(ENG_BUILD)/engine check $(ENG_CORPUS)
+	nice $(ENG_BUILD)/engine check -f 0 $(ENG_CORPUS)
