@@ -15,15 +15,12 @@
 #
 # Then the same with a store of 10 records, so that the stub's counting-only
 # fast path does the work (with fast=0, the recorder in C): the totals
-# must be the same. Two lab runs, --smp 4, about 60 s each: fast=1, then
-# fast=0 (the simple instrumenter).
+# must be the same. One lab run, --smp 4, about a minute: all of it with
+# fast=1, then again with fast=0 (the simple instrumenter).
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
-for fast in 1 0; do	# the fast instrumenter, then the simple one
-echo "$fast" >"$TAP_TMP/fast"
-note "---- fast=$fast"
 guest=$(lab_script smp.sh <<'GUEST'
 . /lab/tap.sh
 D=/sys/kernel/debug/kedr_insn_target
@@ -31,7 +28,9 @@ P=4		# processes
 K=1000		# calls each
 N=$((P * K))
 is "$(nproc)" "$P" "the guest has $P CPUs"
-ok "insmod kedr_sample" insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) target_name=kedr_insn_target \
+for F in 1 0; do	# the fast instrumenter, then the simple one
+diag "---- fast=$F"
+ok "insmod kedr_sample" insmod /lab/kedr_sample.ko fast=$F target_name=kedr_insn_target \
 	num_records=200000 || exit 0
 ok "insmod kedr_insn_target" insmod /lab/kedr_insn_target.ko || exit 0
 
@@ -110,7 +109,7 @@ isnt "$(get overlap)" "0" "calls from different CPUs overlapped"
 
 # The same again with a store of 10 records: once it is full, the stub
 # only counts (its fast path), and the totals must not change.
-ok "insmod kedr_sample num_records=10" insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) \
+ok "insmod kedr_sample num_records=10" insmod /lab/kedr_sample.ko fast=$F \
 	target_name=kedr_insn_target num_records=10 || exit 0
 ok "insmod kedr_insn_target" insmod /lab/kedr_insn_target.ko || exit 0
 workload
@@ -120,10 +119,9 @@ is "$(grep -c '^TID=' /sys/kernel/debug/kedr_sample/output)" "10" "10 events wer
 is "$(head -1 /sys/kernel/debug/kedr_sample/output | tr -d '[:alpha:][]:;.' | tr -s ' ' | sed 's/^ //')" \
 	"$(get totals)" "with the store full, [Totals] are the same as with every event stored"
 ok "rmmod kedr_sample" rmmod kedr_sample
+done
 GUEST
 )
-lab_tap --file "$TAP_TMP/fast" --smp 4 --timeout 400 "$guest"
-
-done
+lab_tap --smp 4 --timeout 400 "$guest"
 
 done_testing

@@ -23,8 +23,8 @@
 #    mech_branch of kedr_mech_target count exactly the calls the script
 #    makes while the function is instrumented.
 #
-# Two lab runs, about a minute, each made with fast=1 and then with fast=0
-# (the simple instrumenter).
+# Two lab runs, about a minute; in each, everything is done with fast=1,
+# then again with fast=0 (the simple instrumenter).
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -43,9 +43,6 @@ unlike "$(readelf -SW "$moddir/test_static_key_base.ko")" ' __jump_table ' \
 	"test_static_key_base has none (nothing there to instrument)"
 
 # ---- 1. the self-tests ---------------------------------------------------
-for fast in 1 0; do	# the fast instrumenter, then the simple one
-echo "$fast" >"$TAP_TMP/fast"
-note "---- fast=$fast"
 guest=$(lab_script selftests.sh <<'GUEST'
 . /lab/tap.sh
 O=/lab/output.txt
@@ -57,9 +54,11 @@ sample_log() {
 	seen=$(wc -l </lab/sample.all)
 }
 
+for F in 1 0; do	# the fast instrumenter, then the simple one
+diag "---- fast=$F"
 # test_user_copy
 ok "insmod kedr_sample target_name=test_user_copy" \
-	insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) target_name=test_user_copy num_records=100000 || exit 1
+	insmod /lab/kedr_sample.ko fast=$F target_name=test_user_copy num_records=100000 || exit 1
 ok "test_user_copy: modprobe succeeds (every check passed)" modprobe test_user_copy
 like "$(dmesg | grep 'test_user_copy:')" 'test_user_copy: tests passed\.' \
 	"test_user_copy: the log says \"tests passed.\""
@@ -80,7 +79,7 @@ like "$(head -n 1 $O)" 'reads: [1-9][0-9]*; writes: [1-9]' \
 # test_static_keys (test_static_key_base first, not instrumented)
 ok "modprobe test_static_key_base (not a target)" modprobe test_static_key_base
 ok "insmod kedr_sample target_name=test_static_keys" \
-	insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) target_name=test_static_keys num_records=100000 || exit 1
+	insmod /lab/kedr_sample.ko fast=$F target_name=test_static_keys num_records=100000 || exit 1
 ok "test_static_keys: modprobe succeeds (every key verified)" modprobe test_static_keys
 log=$(sample_log)
 diag "$(printf '%s\n' "$log" | grep -E 'functions|left alone')"
@@ -100,9 +99,10 @@ for f in $(grep -o "$tests" $O | sort -u | tr -d '"()'); do
 	is "$(calls entry $f) $(calls exit $f)" "3 3" "test_static_keys: $f entered and left 3 times"
 done
 is "$n" 18 "test_static_keys: all 18 test functions ran instrumented"
+done
 GUEST
 )
-lab_tap --file "$TAP_TMP/fast" --timeout 180 --modules "test_user_copy test_static_keys test_static_key_base" "$guest"
+lab_tap --timeout 240 --modules "test_user_copy test_static_keys test_static_key_base" "$guest"
 
 # ---- 2. ftrace and kprobes on an instrumented function -------------------
 guest=$(lab_script tracing.sh <<'GUEST'
@@ -120,8 +120,10 @@ branch() {
 fhits() { grep -c ' mech_branch <-' $T/trace; }
 khits() { grep -c 'mech_probe: (mech_branch+0x0/' $T/trace; }
 
+for F in 1 0; do	# the fast instrumenter, then the simple one
+diag "---- fast=$F"
 ok "insmod kedr_sample target_name=kedr_mech_target" \
-	insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) target_name=kedr_mech_target num_records=100000 || exit 1
+	insmod /lab/kedr_sample.ko fast=$F target_name=kedr_mech_target num_records=100000 || exit 1
 ok "insmod kedr_mech_target" insmod /lab/kedr_mech_target.ko || exit 1
 unlike "$(dmesg | grep 'left alone:')" 'left alone: mech_branch \(' "mech_branch is not left alone"
 
@@ -168,10 +170,9 @@ cat /sys/kernel/debug/kedr_sample/output >$O
 ok "rmmod kedr_sample" rmmod kedr_sample
 is "$(calls entry mech_branch) $(calls exit mech_branch)" "14 14" \
 	"kedr_sample recorded all 14 calls of mech_branch (entry and exit)"
+done
 GUEST
 )
-lab_tap --file "$TAP_TMP/fast" --timeout 120 "$guest"
-
-done
+lab_tap --timeout 180 "$guest"
 
 done_testing
