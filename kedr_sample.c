@@ -154,13 +154,13 @@ MODULE_PARM_DESC(process_sp_accesses,
 		 "Also record memory accesses made through %rsp (default: no)");
 
 /*
- * fast: with fast=0, kedr_sample is exactly the instrumenter that parts 1 to
- * 12 tell: every event calls the recorder, in C, through the simple stub of
- * part 6. With fast=1 (the default) it adds the speed-ups of the part
- * "Making it fast": a counting-only shortcut once the store is full, a
- * stub that saves only the flags it changes, and counts done inline where
- * the flags are dead. Both record the same events; make bench measures
- * what the speed-ups buy.
+ * fast: with fast=0, kedr_sample is the simplest instrumenter that works:
+ * every event calls the recorder, in C, through the simple stub of part 6,
+ * kedr_event_stub. With fast=1 (the default) it adds the speed-ups marked
+ * "MAKING IT FAST" in this file: a stub with a counting-only shortcut once
+ * the store is full, which saves only the flags it changes, and counts
+ * done inline where the flags are dead. Both record the same events
+ * (tests/23-fast-vs-simple.t); make bench measures what fast=1 buys.
  */
 static bool fast = true;
 module_param(fast, bool, 0444);
@@ -1772,8 +1772,8 @@ static notrace void record_string(const struct kedr_site *s,
  * emitter knew it. A jump through a register or through memory (a site
  * marked KEDR_SITE_JUMP) may go anywhere: to another function, a tail
  * call, or back into its own, as hand-written assembly does with a table
- * of places to go (crc32c-intel's crc_pcl jumps to one of 128 labels of
- * its own body). Execution needs nothing from us there: the jump lands in
+ * of places to go (crc32c-intel's crc_pcl jumps, through a table, to one
+ * of the labels of its own body). Execution needs nothing from us there: the jump lands in
  * the int3 fill of the original and part 8's handler sends it on to the
  * instance. But it is no exit. So here, with the registers at hand, we
  * look at where it goes: into the function, past its first byte, it

@@ -38,9 +38,12 @@ ok "insmod kedr_insn_target" insmod /lab/kedr_insn_target.ko || exit 0
 counter() { od -A n -t u4 -j 700 -N 4 $D/data | tr -d ' '; }
 workload() {
 	p=0
+	rm -f /lab/go
 	while [ $p -lt $P ]; do
-		# each process on its own CPU; it counts the calls that succeeded
+		# each process on its own CPU; it counts the calls that succeeded;
+		# all start together, once the last one is there (/lab/go)
 		taskset $((1 << p)) sh -c '
+			while [ ! -e /lab/go ]; do :; done
 			n=0; i=0
 			while [ $i -lt '$K' ]; do
 				echo 21 >'$D'/run && n=$((n + 1))
@@ -49,6 +52,7 @@ workload() {
 			echo $n >/lab/calls.'$p &
 		p=$((p + 1))
 	done
+	touch /lab/go
 	wait
 }
 before=$(counter)
