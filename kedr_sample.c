@@ -12,7 +12,8 @@
  * is unloaded, the records appear in debugfs.
  *
  * A session (`make demo` runs it in the lab; these lines are from such a
- * run on Debian 12's 6.1 kernel, shortened where it says "..."):
+ * run on Debian 12's 6.1 kernel, shortened where it says "..."; the
+ * numbers are checked against a run by tests/07-comment-facts.t):
  *
  *   # insmod kedr_sample.ko target_name=kedr_sample_target
  *   # insmod sample_target/kedr_sample_target.ko
@@ -33,7 +34,7 @@
  *   [sample] waiting for "kedr_sample_target"
  *   [sample] target "kedr_sample_target" is coming: core text 4096 bytes, init text 4096 bytes
  *   [sample] 8 functions, 1411 bytes (7 in core text, 1 in init text), 0 .cold parts, 2 aliases folded
- *   [sample] instrumented 8 functions, left alone 0; original code 1411 bytes, instrumented code 2656 bytes (core 1680, init 976), 77 sites
+ *   [sample] instrumented 8 functions, left alone 0; original code 1411 bytes, instrumented code 3872 bytes (core 2448, init 1424), 77 sites
  *   [sample] target "kedr_sample_target" is live: instances of init functions freed
  *   [sample] target "kedr_sample_target" is going: 64 reads, 23 writes, 0 locked updates, 9 entries, 9 exits; 105 events stored
  *   # rmmod kedr_sample
@@ -79,6 +80,7 @@
 #include <linux/static_call_types.h>
 #include <linux/string.h>
 #include <linux/version.h>
+#include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 10, 0)
 #include <linux/execmem.h>	/* execmem_alloc() replaced module_alloc() */
@@ -159,6 +161,20 @@ MODULE_PARM_DESC(process_sp_accesses,
 		 "Also record memory accesses made through %rsp (default: no)");
 
 /*
+ * fast: with fast=0, kedr_sample is the simplest instrumenter that works:
+ * every event calls the recorder, in C, through the simple stub of part 6,
+ * kedr_event_stub. With fast=1 (the default) it adds the speed-ups marked
+ * "MAKING IT FAST" in this file: a stub with a counting-only shortcut once
+ * the store is full, which saves only the flags it changes, and counts
+ * done inline where the flags are dead. Both record the same events
+ * (tests/24-fast-vs-simple.t); make bench measures what fast=1 buys.
+ */
+static bool fast = true;
+module_param(fast, bool, 0444);
+MODULE_PARM_DESC(fast,
+		 "Use the speed-ups of the part \"Making it fast\" (default: yes; 0: the simple instrumenter)");
+
+/*
  * The name kedr_sample compares with: target_name with '-' turned into '_'.
  * MODULE_NAME_LEN (56 on x86-64) includes the terminating zero.
  */
@@ -197,7 +213,6 @@ static void *(*kedr_execmem_alloc)(enum execmem_type type, size_t size);
 static void *(*kedr_module_alloc)(unsigned long size);
 #endif
 static int (*kedr_set_memory_ro)(unsigned long addr, int numpages);
-static int (*kedr_set_memory_x)(unsigned long addr, int numpages);
 static void *(*kedr_text_poke_copy)(void *addr, const void *opcode, size_t len);
 static void *(*kedr_text_poke_set)(void *addr, int c, size_t len);
 
@@ -207,9 +222,8 @@ static const struct {
 	void **addr;
 } kernel_symbols[] = {
 	KEDR_SYMBOL(find_module),	/* is the target loaded already? */
-	KEDR_ALLOC_SYMBOL,		/* memory near the target, for sites */
-	KEDR_SYMBOL(set_memory_ro),	/* W^X: first read-only... */
-	KEDR_SYMBOL(set_memory_x),	/* ...then executable */
+	KEDR_ALLOC_SYMBOL,		/* memory near the target, for the sites */
+	KEDR_SYMBOL(set_memory_ro),	/* the sites, once written */
 	KEDR_SYMBOL(text_poke_copy),	/* write into read-only code */
 	KEDR_SYMBOL(text_poke_set),	/* fill read-only code */
 };
@@ -258,6 +272,38 @@ static int resolve_kernel_symbols(void)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The kernel's retpoline thunks, by register number (0 = %rax ... 15 =
+ * %r15), 0 where there is none. In a kernel built with retpolines the
+ * compiler writes "jmp *%rdi" as "jmp __x86_indirect_thunk_rdi", a direct
+ * jump out of the module, and the kernel may turn it back into "jmp *%rdi"
+ * as it loads the module. Either way the jump goes where %rdi says, and
+ * the emitter needs to know which register that is (emit_exit_site()).
+ * Kernels with call depth tracking also have __x86_indirect_jump_thunk_*.
+ */
+static unsigned long kedr_jump_thunks[2][16];
+
+/**
+ * find_jump_thunks() - fill kedr_jump_thunks[] by name
+ */
+static void find_jump_thunks(void)
+{
+	static const char *const regs[16] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
+	static const char *const kinds[2] = { "thunk", "jump_thunk" };
+	char name[KSYM_NAME_LEN];
+	unsigned int k, r;
+
+	for (k = 0; k < ARRAY_SIZE(kinds); k++)
+		for (r = 0; r < ARRAY_SIZE(regs); r++) {
+			snprintf(name, sizeof(name), "__x86_indirect_%s_%s",
+				 kinds[k], regs[r]);
+			kedr_jump_thunks[k][r] = lookup_name(name);
+		}
 }
 
 /* ==== 3. ANATOMY OF AN X86-64 INSTRUCTION ==== */
@@ -1030,8 +1076,9 @@ static int kedr_decode_imm(struct kedr_cursor *c, struct kedr_insn *insn)
  *   - BT/BTS/BTR/BTC with a register bit offset may touch memory outside
  *     the operand ModRM names: the offset is signed and can select any
  *     bit up to 2^63 away (SDM vol. 2, BT, "bit base addressing"). The
- *     decoder reports the ModRM operand and its size; an emitter that
- *     needs the real byte must add (offset >> 3) itself.
+ *     decoder reports the ModRM operand and its size; the run-time side
+ *     adds the offset of the whole element, of the operand's size, that
+ *     holds the bit (bit_string_offset() in part 6).
  *   - SETcc writes 1 byte; MOVZX/MOVSX read 1 or 2, MOVSXD 4; MOVBE
  *     is a MOV (reads or writes operand-size bytes).
  *   - LEA, the NOP Ev hint space (0F 18-1F) and PREFETCH compute an
@@ -1338,8 +1385,10 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    inside one logical function and go straight to the other instance.
  *  - A call is a call: the callee, if it is instrumented too, records its
  *    own entry and exit. Returns (RET, RET imm16) record an exit; so do
- *    indirect jumps, which are tail calls through a pointer in kernels
- *    built with retpolines (no jump tables: -fno-jump-tables).
+ *    indirect jumps, which in compiled C are tail calls through a pointer
+ *    (kernels built with retpolines have no jump tables: -fno-jump-tables),
+ *    unless, when they run, they land back inside their own function, as
+ *    hand-written assembly may do (jump_leaves() in part 6).
  *  - Anything else that lands in the middle of the original (a jump from
  *    code that is not instrumented, a computed jump) hits an int3. The
  *    int3 handler of part 8 sends it to the matching instruction of the
@@ -1385,13 +1434,13 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    per-CPU counter (one ``incq %gs:...``, safe against interrupts and
  *    NMIs); the first num_records events are also stored, each in a slot
  *    claimed with one atomic increment, so concurrent CPUs never share a
- *    slot. Once the store is full only the counters move, and the stub
- *    takes a shortcut that does nothing else (see kedr_event_stub below).
- *  - Most sites do not even call the stub once the store is full: where
- *    the target's arithmetic flags are dead, the emitter puts the count
- *    itself in the instrumented code, and the call behind a test of
- *    kedr_store_full (part 7, emit_site()). In Debian's modules that is
- *    four sites in five.
+ *    slot. Once the store is full only the counters move.
+ *  - Every event costs the same: a call, sixteen registers and the flags
+ *    saved and restored, and record_event() in C, whether the event is
+ *    stored or only counted. That is the simple instrumenter (fast=0);
+ *    the part "Making it fast" shows what fast=1 adds: a stub that only
+ *    counts once the store is full (kedr_fast_stub), and counts written
+ *    in the instrumented code itself where the target's flags are dead.
  *  - It runs in whatever context the target runs in: process, softirq,
  *    hard interrupt, NMI. The "TID" stored is ``current``, the task
  *    pointer, as in KEDR; in interrupt context that is the task that was
@@ -1432,7 +1481,10 @@ enum kedr_site_kind {
 #define KEDR_SITE_RIP		0x01	/* RIP-relative: the address is known */
 #define KEDR_SITE_ADDR32	0x02	/* 67 prefix: 32-bit address arithmetic */
 #define KEDR_SITE_REP		0x04	/* string op with REP/REPE/REPNE */
-#define KEDR_SITE_COUNTED	0x08	/* the emitted code counts it (part 7) */
+#define KEDR_SITE_COUNTED	0x08	/* fast=1: the emitted code counts it */
+#define KEDR_SITE_JUMP_REG	0x10	/* an exit site of a computed jump: */
+#define KEDR_SITE_JUMP_MEM	0x20	/* to @base, or to what the operand holds */
+#define KEDR_SITE_JUMP		(KEDR_SITE_JUMP_REG | KEDR_SITE_JUMP_MEM)
 
 /* More register numbers (the decoder names %rsp and %rbp; SDM vol. 2, Table 2-2) */
 #define KEDR_REG_RCX	1
@@ -1452,13 +1504,17 @@ enum kedr_site_kind {
  * @seg:      KEDR_SEG_FS, KEDR_SEG_GS or KEDR_SEG_NONE
  * @string:   for KEDR_SITE_STRING, which one (enum kedr_str_op)
  * @flags:    KEDR_SITE_RIP, KEDR_SITE_ADDR32, KEDR_SITE_REP,
- *            KEDR_SITE_COUNTED
- * @count:    the event types (enum kedr_event_type) this site counts, for
- *            the stub's fast path once the store is full; 0 where the
- *            count depends on the registers (string instructions) or
- *            where the emitted code counts (KEDR_SITE_COUNTED)
+ *            KEDR_SITE_COUNTED, KEDR_SITE_JUMP_REG, KEDR_SITE_JUMP_MEM
+ * @count:    fast=1 only: the event types (enum kedr_event_type) this
+ *            site counts, for kedr_fast_stub's shortcut once the store is
+ *            full; 0 where the count depends on the registers (string
+ *            instructions, computed jumps) or where the emitted code counts
+ *            (KEDR_SITE_COUNTED)
  * @bitreg:   for BT/BTS/BTR/BTC with a register bit offset, that register,
  *            else KEDR_REG_NONE
+ * @span:     for an exit site marked KEDR_SITE_JUMP, the size of the
+ *            function @pc: a jump to a place in it is no exit
+ *            (see jump_leaves())
  */
 struct kedr_site {
 	unsigned long pc;
@@ -1474,6 +1530,7 @@ struct kedr_site {
 	u8 flags;
 	u8 count[2];
 	s8 bitreg;
+	u32 span;
 };
 
 /* Where @count is in a site, for the stub (checked in kedr_sample_init()) */
@@ -1522,8 +1579,8 @@ MODULE_PARM_DESC(num_records, "How many events to store (1..4194304, default 512
 
 static struct kedr_record *records;	/* num_records slots */
 static atomic_long_t nr_claimed;	/* slots handed out so far */
-u8 kedr_store_full;	/* all claimed: the stub only counts (not static:
-			 * the stub, in assembly, reads it) */
+u8 kedr_store_full;	/* fast=1: all claimed, the stub only counts (not
+			 * static: kedr_fast_stub, in assembly, reads it) */
 static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
 
 /**
@@ -1533,8 +1590,11 @@ static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
  * @size: see struct kedr_record
  * @type: enum kedr_event_type
  *
- * A site marked KEDR_SITE_COUNTED is counted by the emitted code itself
- * (see emit_site()), so it is not counted here again.
+ * The simple path: count it, then claim a slot if any is left.
+ * (fast=1 only: a site marked KEDR_SITE_COUNTED is counted by the emitted
+ * code itself, see emit_site_fast(), so it is not counted here again; and
+ * kedr_store_full tells kedr_fast_stub and the emitted code that the store
+ * is full.)
  */
 static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 				 unsigned long size, unsigned int type)
@@ -1549,7 +1609,7 @@ static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 	if (i < num_records)
 		i = atomic_long_inc_return(&nr_claimed) - 1;
 	if (i >= num_records) {
-		WRITE_ONCE(kedr_store_full, 1);	/* see kedr_event_stub */
+		WRITE_ONCE(kedr_store_full, 1);	/* see kedr_fast_stub */
 		return;
 	}
 	r = &records[i];
@@ -1718,6 +1778,40 @@ static notrace void record_string(const struct kedr_site *s,
 	}
 }
 
+/**
+ * jump_leaves() - does the jump of an exit site leave its function?
+ * @s:    an exit site
+ * @regs: the target's registers
+ *
+ * A return, or a direct jump to another function, always leaves: the
+ * emitter knew it. A jump through a register or through memory (a site
+ * marked KEDR_SITE_JUMP) may go anywhere: to another function, a tail
+ * call, or back into its own, as hand-written assembly does with a table
+ * of places to go (crc32c-intel's crc_pcl jumps, through a table, to one
+ * of the labels of its own body). Execution needs nothing from us there: the jump lands in
+ * the int3 fill of the original and part 8's handler sends it on to the
+ * instance. But it is no exit. So here, with the registers at hand, we
+ * look at where it goes: into the function, past its first byte, it
+ * stays. (To the first byte it goes through the original's way in, which
+ * records an entry again: an exit then is right.)
+ *
+ * Return: true if an exit is to be recorded.
+ */
+static notrace bool jump_leaves(const struct kedr_site *s,
+				const struct kedr_regs *regs)
+{
+	unsigned long to;
+
+	if (s->flags & KEDR_SITE_JUMP_REG)
+		to = regs->r[s->base];
+	else if (!(s->flags & KEDR_SITE_JUMP_MEM))
+		return true;
+	else if (copy_from_kernel_nofault(&to, (void *)operand_address(s, regs),
+					  sizeof(to)))
+		return true;	/* the jump itself will fault */
+	return !(to > s->pc && to < s->pc + s->span);
+}
+
 __visible void kedr_on_site(const struct kedr_site *s, struct kedr_regs *regs);
 
 /**
@@ -1738,7 +1832,8 @@ __visible notrace void kedr_on_site(const struct kedr_site *s,
 		record_event(s, s->pc, 0, KEDR_EV_ENTRY);
 		return;
 	case KEDR_SITE_EXIT:
-		record_event(s, s->pc, 0, KEDR_EV_EXIT);
+		if (jump_leaves(s, regs))
+			record_event(s, s->pc, 0, KEDR_EV_EXIT);
 		return;
 	case KEDR_SITE_STRING:
 		record_string(s, regs);
@@ -1764,20 +1859,21 @@ __visible notrace void kedr_on_site(const struct kedr_site *s,
 NOKPROBE_SYMBOL(kedr_on_site);
 
 /*
- * kedr_event_stub: the one piece of hand-written assembly. Entered with
- * %rdi = the site and, on the stack, the return address and the target's
- * %rdi. Once the store is full, events are only counted, and the stub
- * does just that: one per-CPU increment for each type in site->count,
- * about fifteen instructions. It saves only the flags that CMP, TEST and
- * INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much more; LAHF and
- * SAHF exist in 64-bit mode on every CPU since 2005: CPUID 80000001H,
- * ECX bit 0). Otherwise it builds a struct kedr_regs (the last push is
- * r[0], %rax), calls kedr_on_site(site, regs) and undoes it all; the
- * flags, too, come back through SAHF unless the target had set the
- * direction flag, the one flag our C code may not run with (then POPFQ).
- * Nothing else in RFLAGS (IF, AC...) is changed by the C code. The kernel's C code assumes
- * the direction flag is clear and the target may have set it, so the stub
- * clears it for the call; the final POPFQ restores the target's flags.
+ * kedr_event_stub: the hand-written assembly between the emitted code and
+ * kedr_on_site(). Entered with %rdi = the site and, on the stack, the
+ * return address and the target's %rdi (pushed by the emitted code). It
+ * builds a struct kedr_regs: RFLAGS first (PUSHFQ), then the sixteen
+ * registers from r[15] down, so that the last push is r[0], %rax. For
+ * r[7] it pushes the target's %rdi, for r[4] a placeholder that
+ * kedr_on_site() replaces. All sixteen, because an operand may use any of
+ * them; a C function may change only the caller-saved ones (%rax, %rcx,
+ * %rdx, %rsi, %rdi, %r8-%r11) and the flags, but popping them all back is
+ * the simplest way to be sure. The kernel's C code assumes the direction
+ * flag is clear, and the target may have set it, so the stub clears it for
+ * the call, in a copy of the flags (objtool rejects a plain CLD). The pops
+ * undo the pushes, and the final POPFQ restores the target's flags, all of
+ * them. That is the whole of it: every event, whether it is stored or only
+ * counted, goes to kedr_on_site() in C.
  */
 /* [snippet:event-stub] */
 void kedr_event_stub(void);
@@ -1787,15 +1883,84 @@ asm(
 "	.type kedr_event_stub, @function\n"
 "kedr_event_stub:\n"
 	ANNOTATE_NOENDBR		/* only instances call it, directly */
+"	pushfq\n"
+"	pushq %r15\n"
+"	pushq %r14\n"
+"	pushq %r13\n"
+"	pushq %r12\n"
+"	pushq %r11\n"
+"	pushq %r10\n"
+"	pushq %r9\n"
+"	pushq %r8\n"
+"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */
+"	pushq %rsi\n"
+"	pushq %rbp\n"
+"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */
+"	pushq %rbx\n"
+"	pushq %rdx\n"
+"	pushq %rcx\n"
+"	pushq %rax\n"
+"	pushq 0x80(%rsp)\n"	/* a copy of the target's flags */
+"	andq $~0x400, (%rsp)\n"	/* without X86_EFLAGS_DF */
+"	popfq\n"
+"	movq %rsp, %rsi\n"	/* kedr_on_site(site, regs) */
+"	call kedr_on_site\n"
+"	popq %rax\n"
+"	popq %rcx\n"
+"	popq %rdx\n"
+"	popq %rbx\n"
+"	addq $8, %rsp\n"	/* r[4] */
+"	popq %rbp\n"
+"	popq %rsi\n"
+"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */
+"	popq %r8\n"
+"	popq %r9\n"
+"	popq %r10\n"
+"	popq %r11\n"
+"	popq %r12\n"
+"	popq %r13\n"
+"	popq %r14\n"
+"	popq %r15\n"
+"	popfq\n"		/* the target's flags, DF included */
+	ASM_RET
+"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.popsection\n");
+/* [/snippet:event-stub] */
+
+/*
+ * ---- MAKING IT FAST (fast=1): the stub's counting-only shortcut ----
+ * (This block belongs to the part "Making it fast"; fast=0 never runs it.)
+ *
+ * kedr_fast_stub: what kedr_event_stub becomes with fast=1. Entered like
+ * kedr_event_stub. Once the store is full, events are only counted, and
+ * the stub does just that: one per-CPU increment for each type in
+ * site->count, about fifteen instructions. It saves only the flags that
+ * CMP, TEST and INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much
+ * more; LAHF and SAHF exist in 64-bit mode on every CPU since 2005: CPUID
+ * 80000001H, ECX bit 0). Otherwise it builds the same struct kedr_regs as
+ * kedr_event_stub, calls kedr_on_site(site, regs) and undoes it all; but
+ * the flags come back through SAHF (and the OF trick) unless the target
+ * had set the direction flag, the one flag our C code may not run with:
+ * only then does a POPFQ restore them. Nothing else in RFLAGS (IF, AC...)
+ * is changed by the C code.
+ */
+/* [snippet:fast-stub] */
+void kedr_fast_stub(void);
+asm(
+"	.pushsection .text, \"ax\"\n"
+"	.globl kedr_fast_stub\n"
+"	.type kedr_fast_stub, @function\n"
+"kedr_fast_stub:\n"
+	ANNOTATE_NOENDBR		/* only instances call it, directly */
 "	pushq %rax\n"			/* fast path: save the arithmetic */
 "	lahf\n"			/* flags in %ah (SF ZF AF PF CF) */
 "	seto %al\n"			/* and %al (OF) */
 "	cmpb $0, kedr_store_full(%rip)\n"
-"	je .Lkedr_flags\n"		/* the store is not full: record */
+"	je .Lkedr_fast_flags\n"		/* the store is not full: record */
 "	pushq %rcx\n"
 "	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"
 "	testl %ecx, %ecx\n"
-"	je .Lkedr_rcx\n"		/* a string: the count needs %rcx */
+"	je .Lkedr_fast_rcx\n"		/* a string: the count needs %rcx */
 "	incq %gs:event_counts(,%rcx,8)\n"
 "	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"
 "	testl %ecx, %ecx\n"
@@ -1806,9 +1971,9 @@ asm(
 "	sahf\n"			/* and the others */
 "	popq %rax\n"
 	ASM_RET
-".Lkedr_rcx:\n"
+".Lkedr_fast_rcx:\n"
 "	popq %rcx\n"
-".Lkedr_flags:\n"
+".Lkedr_fast_flags:\n"
 "	addb $0x7f, %al\n"
 "	sahf\n"
 "	popq %rax\n"
@@ -1866,9 +2031,9 @@ asm(
 	ASM_RET
 "3:	popfq\n"
 	ASM_RET
-"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.size kedr_fast_stub, .-kedr_fast_stub\n"
 "	.popsection\n");
-/* [/snippet:event-stub] */
+/* [/snippet:fast-stub] */
 
 /* ==== 7. THE EMITTER ==== */
 
@@ -2046,6 +2211,44 @@ static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
 	emit_rel32(e, target);
 }
 
+/**
+ * emit_call_site() - append the call that records an event, and the site
+ * @e:    the emitter
+ * @site: what to record
+ * @stub: the stub to call: kedr_event_stub (or kedr_fast_stub with fast=1)
+ *
+ * The four instructions of part 6, 14 bytes (KEDR_SITE_LEN)::
+ *
+ *   push %rdi; mov $site, %rdi; call stub; pop %rdi
+ *
+ * and a copy of @site in the region's sites, at the address the MOV names.
+ */
+static void emit_call_site(struct kedr_emitter *e, const struct kedr_site *site,
+			   void (*stub)(void))
+{
+	/* [snippet:emit-site] */
+	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
+	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
+				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
+
+	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
+	 * imm32 holds its address */
+	emit_bytes(e, mov_site, sizeof(mov_site));
+	emit_bytes(e, &where, 4);
+	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)stub);
+	emit_byte(e, KEDR_OP_POP_RDI);
+	if (e->sites)
+		e->sites[e->nr_sites] = *site;
+	e->nr_sites++;
+	/* [/snippet:emit-site] */
+}
+
+/*
+ * ---- MAKING IT FAST (fast=1): inline counts and the store check ----
+ * (From here to emit_site_fast(), the code belongs to the part "Making it
+ * fast"; with fast=0 emit_site() goes straight to emit_call_site().)
+ */
+
 /*
  * What a site counts, by kind (enum kedr_site_kind): the same events as
  * kedr_on_site() gives, minus the address. String instructions count
@@ -2114,57 +2317,67 @@ static void emit_count(struct kedr_emitter *e, u8 type)
 }
 
 /**
- * emit_site() - append the code that records an event, and the site
+ * emit_site_fast() - emit_site() with fast=1
  * @e:    the emitter
  * @site: what to record
  * @flags_free: the target's arithmetic flags are dead here (see
  *              find_dead_flags())
  *
- * Always the call of part 6. Where the flags are free and the events of
- * the site do not depend on the registers, the count is done inline, and
- * the call only when the store is not full yet::
+ * Always the call of emit_call_site(), to kedr_fast_stub. Where the flags
+ * are free and the events of the site do not depend on the registers, the
+ * count is done inline, and the call only when the store is not full yet::
  *
  *   cmpb $0, kedr_store_full(%rip)
  *   jne  1f                          ; full: just count
- *   push %rdi; mov $site, %rdi; call kedr_event_stub; pop %rdi
+ *   push %rdi; mov $site, %rdi; call kedr_fast_stub; pop %rdi
  *   1: addq $1, %gs:event_counts+8*TYPE  ; per type of event, READ etc.
  *
  * Once the store is full (after 512 events by default) an event then
- * costs three instructions instead of a call.
+ * costs three instructions instead of a call. Elsewhere the site says
+ * which types kedr_fast_stub counts once the store is full.
+ */
+static void emit_site_fast(struct kedr_emitter *e, const struct kedr_site *site,
+			   bool flags_free)
+{
+	/* [snippet:emit-site-fast] */
+	const u8 *types = kedr_count_types[site->kind];
+	struct kedr_site s = *site;
+	unsigned int i;
+
+	if (site->kind == KEDR_SITE_STRING || (site->flags & KEDR_SITE_JUMP)) {
+		flags_free = false;	/* the count needs %rcx, or the target */
+		types = kedr_count_types[KEDR_SITE_STRING];	/* none */
+	}
+	if (flags_free) {
+		emit_store_check(e);
+		s.flags |= KEDR_SITE_COUNTED;	/* the stub must not count it again */
+	} else {
+		memcpy(s.count, types, sizeof(s.count));
+	}
+	emit_call_site(e, &s, kedr_fast_stub);
+	for (i = 0; flags_free && i < KEDR_SITE_MAX_TYPES && types[i]; i++)
+		emit_count(e, types[i]);
+	/* [/snippet:emit-site-fast] */
+}
+/* ---- end of MAKING IT FAST ---- */
+
+/**
+ * emit_site() - append the code that records an event, and the site
+ * @e:    the emitter
+ * @site: what to record
+ * @flags_free: the target's arithmetic flags are dead here (used only with
+ *              fast=1, see emit_site_fast())
+ *
+ * With fast=0, the call of emit_call_site() to kedr_event_stub: the
+ * simple instrumenter.
  */
 static void emit_site(struct kedr_emitter *e, const struct kedr_site *site,
 		      bool flags_free)
 {
-	/* [snippet:emit-site] */
-	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
-	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
-				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
-	const u8 *types = kedr_count_types[site->kind];
-	unsigned int i;
-
-	if (site->kind == KEDR_SITE_STRING)
-		flags_free = false;	/* the count needs %rcx */
-	if (flags_free)
-		emit_store_check(e);
-	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
-	 * imm32 holds its address */
-	emit_bytes(e, mov_site, sizeof(mov_site));
-	emit_bytes(e, &where, 4);
-	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)kedr_event_stub);
-	emit_byte(e, KEDR_OP_POP_RDI);
-	for (i = 0; flags_free && i < KEDR_SITE_MAX_TYPES && types[i]; i++)
-		emit_count(e, types[i]);
-	/* [/snippet:emit-site] */
-	if (e->sites) {
-		struct kedr_site *s = &e->sites[e->nr_sites];
-
-		*s = *site;
-		if (flags_free)	/* the stub must not count it again */
-			s->flags |= KEDR_SITE_COUNTED;
-		else
-			memcpy(s->count, types, sizeof(s->count));
-	}
-	e->nr_sites++;
+	if (fast)
+		emit_site_fast(e, site, flags_free);
+	else
+		emit_call_site(e, site, kedr_event_stub);
 }
 
 /**
@@ -2218,7 +2431,10 @@ static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
  * records_access() - does kedr_sample record this instruction's access?
  * @in: the instruction
  *
- * The seed's families (MOV ... string operations), and with them the few
+ * The families of instructions that the original KEDR sample records,
+ * which this project started from, its "seed" (MOV, XCHG, SETcc, CMOVcc,
+ * the ALU and bit operations, CMP, CMPXCHG, string operations:
+ * KEDR_CLASS_IS_SEED() in insn_tables.h), and with them the few
  * integer instructions that are just as common and mean the same to a
  * reader of the trace: XADD (LOCK XADD is atomic_add_return()), shifts
  * and rotates, PUSH/POP of memory and CALL/JMP through memory (the read
@@ -2272,6 +2488,30 @@ static s8 bit_offset_register(const struct kedr_insn *in)
 }
 
 /**
+ * site_operand() - put the memory operand of an instruction in a site
+ * @site: the site
+ * @in:   the instruction
+ * @pc:   its address in the original (a RIP-relative operand counts from
+ *        its end)
+ */
+static void site_operand(struct kedr_site *site, const struct kedr_insn *in,
+			 unsigned long pc)
+{
+	site->base = in->mem.base;
+	site->index = in->mem.index;
+	site->scale = in->mem.scale;
+	site->disp = in->mem.disp;
+	if (in->mem.seg == KEDR_SEG_FS || in->mem.seg == KEDR_SEG_GS)
+		site->seg = in->mem.seg;
+	if (in->mem.addr32)
+		site->flags |= KEDR_SITE_ADDR32;
+	if (in->mem.rip) {
+		site->flags |= KEDR_SITE_RIP;
+		site->rip_addr = pc + in->length + in->mem.disp;
+	}
+}
+
+/**
  * emit_access_site() - record the memory access @in is about to make
  * @e:  the emitter
  * @in: the instruction
@@ -2283,15 +2523,10 @@ static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
 {
 	struct kedr_site site = {
 		.pc = pc, .size = in->access_size,
-		.base = in->mem.base, .index = in->mem.index,
-		.scale = in->mem.scale, .disp = in->mem.disp,
 		.bitreg = bit_offset_register(in),
 	};
 
-	if (in->mem.seg == KEDR_SEG_FS || in->mem.seg == KEDR_SEG_GS)
-		site.seg = in->mem.seg;
-	if (in->mem.addr32)
-		site.flags |= KEDR_SITE_ADDR32;
+	site_operand(&site, in, pc);
 	if (in->str_op != KEDR_STR_NONE) {
 		site.kind = KEDR_SITE_STRING;
 		site.string = in->str_op;
@@ -2308,10 +2543,6 @@ static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
 	} else {
 		site.kind = in->access & KEDR_ACC_WRITE ?
 			KEDR_SITE_WRITE : KEDR_SITE_READ;
-	}
-	if (in->mem.rip) {
-		site.flags |= KEDR_SITE_RIP;
-		site.rip_addr = pc + in->length + in->mem.disp;
 	}
 	/* NB: POP m with an %rsp base addresses memory after %rsp has grown
 	 * (Intel SDM vol. 2, POP) */
@@ -2492,6 +2723,57 @@ static unsigned long resolve_dest(struct kedr_emitter *e,
 }
 
 /**
+ * jump_thunk_register() - is @target a retpoline thunk, and for which register?
+ * @target: where a direct jump goes
+ *
+ * Return: the register the thunk jumps through, or KEDR_REG_NONE.
+ */
+static s8 jump_thunk_register(unsigned long target)
+{
+	unsigned int k, r;
+
+	for (k = 0; k < ARRAY_SIZE(kedr_jump_thunks); k++)
+		for (r = 0; r < ARRAY_SIZE(kedr_jump_thunks[k]); r++)
+			if (kedr_jump_thunks[k][r] && kedr_jump_thunks[k][r] == target)
+				return r;
+	return KEDR_REG_NONE;
+}
+
+/**
+ * emit_exit_site() - record an exit, or a computed jump that may be one
+ * @e:   the emitter
+ * @x:   the function being emitted
+ * @reg: for a jump through a register (or its retpoline thunk), that
+ *       register; else KEDR_REG_NONE
+ * @in:  for a jump through memory, the instruction (at @pc); else NULL
+ * @pc:  the address of @in in the original
+ *
+ * A computed jump may stay in its function: its site says where to look
+ * for the target, and jump_leaves() decides at run time. NB: a .cold part
+ * records its parent's exit, and a jump to its parent's body from there is
+ * not worth the trouble: from a .cold part, a computed jump is an exit.
+ */
+static void emit_exit_site(struct kedr_emitter *e, const struct kedr_fctx *x,
+			   s8 reg, const struct kedr_insn *in, unsigned long pc)
+{
+	struct kedr_site site = {
+		.pc = x->exit_pc, .kind = KEDR_SITE_EXIT, .base = KEDR_REG_NONE,
+		.index = KEDR_REG_NONE, .bitreg = KEDR_REG_NONE,
+	};
+
+	if (!x->f->cold && reg != KEDR_REG_NONE) {
+		site.flags = KEDR_SITE_JUMP_REG;
+		site.base = reg;
+		site.span = x->f->size;
+	} else if (!x->f->cold && in) {
+		site_operand(&site, in, pc);
+		site.flags |= KEDR_SITE_JUMP_MEM;
+		site.span = x->f->size;
+	}
+	emit_site(e, &site, false);
+}
+
+/**
  * emit_branch() - append a relative jump, call or LOOP, re-aimed
  * @e:  the emitter
  * @x:  the function being emitted
@@ -2516,8 +2798,8 @@ static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
 	else if (in->flow == KEDR_FLOW_JCC || in->flow == KEDR_FLOW_LOOP)
 		dest = x->tramp_base + KEDR_TRAMP_LEN * e->nr_tramps++;
 
-	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)
-		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false); /* we leave */
+	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)	/* we leave */
+		emit_exit_site(e, x, jump_thunk_register(target), NULL, pc);
 	e->insn_pos = e->pos;
 	switch (in->flow) {
 	case KEDR_FLOW_CALL:
@@ -2561,7 +2843,8 @@ static bool at_jump_label_site(struct kedr_fctx *x, unsigned long pc)
 }
 
 /* The 5-byte nop the kernel expects at a disabled static key (x86_nops[5]) */
-static const u8 nop5[] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+#define KEDR_NOP5	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 }
+static const u8 nop5[] = KEDR_NOP5;
 
 /**
  * emit_jump_label() - append a static key's nop or jump, in its 5-byte form
@@ -2819,9 +3102,15 @@ static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
 		emit_branch(e, x, in, code, pc);
 		return;
 	case KEDR_FLOW_RET:
-	case KEDR_FLOW_JMP_IND:
 		/* NB: the flags may be for the caller: no inline count */
 		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false);
+		break;
+	case KEDR_FLOW_JMP_IND:	/* JMP r/m64: FF /4 */
+		if (in->has_mem)
+			emit_exit_site(e, x, KEDR_REG_NONE, in, pc);
+		else
+			emit_exit_site(e, x, (in->modrm & 7) |
+				       (in->rex & KEDR_REX_B ? 8 : 0), NULL, pc);
 		break;
 	}
 	emit_copy(e, in, code, pc);
@@ -2850,7 +3139,7 @@ static void emit_trampolines(struct kedr_emitter *e, const struct kedr_fctx *x)
 		target = f->addr + f->map[i].orig + in->length + in->branch_disp;
 		if (classify_dest(f, target, &g) != KEDR_DEST_OUTSIDE)
 			continue;
-		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false);
+		emit_exit_site(e, x, jump_thunk_register(target), NULL, 0);
 		emit_jump(e, KEDR_OP_JMP_REL32, target);
 	}
 }
@@ -3235,9 +3524,10 @@ static struct notifier_block die_nb = {
 /*
  * The 5-byte nop that ftrace leaves at the start of a traced function in
  * place of "call __fentry__" (Intel SDM vol. 2, NOP: 0F 1F /0 with a
- * ModRM + SIB + disp8, "nopl 0x0(%rax,%rax,1)").
+ * ModRM + SIB + disp8, "nopl 0x0(%rax,%rax,1)"): the kernel's x86_nops[5],
+ * the same bytes as a disabled static key, nop5 of part 7.
  */
-static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = KEDR_NOP5;
 
 /**
  * struct kedr_target - what kedr_sample knows about the target
@@ -3651,7 +3941,8 @@ static void plan_function(struct kedr_func *f)
 		f->map[i].orig = off;
 	f->insns = insns;
 	f->nr_insns = n;
-	find_dead_flags(f);	/* NB: now, while the instructions are in the cache */
+	if (fast)	/* "Making it fast": where the emitter may count inline */
+		find_dead_flags(f);	/* NB: now, while the instructions are in the cache */
 }
 
 /**
@@ -4324,7 +4615,7 @@ static DEFINE_MUTEX(output_mutex);	/* the output against a new target */
  *
  * kedr_sample holds a reference to itself while the target is loaded: the
  * target's code jumps into memory that kedr_sample owns, and calls
- * kedr_event_stub, so kedr_sample must not go away first (rmmod kedr_sample
+ * kedr_event_stub (or kedr_fast_stub), so kedr_sample must not go away first (rmmod kedr_sample
  * fails: "Resource temporarily unavailable", the EAGAIN of a module in use).
  *
  * If the target cannot be instrumented at all (no memory, mostly), nothing
@@ -4480,11 +4771,17 @@ static struct notifier_block module_nb = {
  * was recorded, in the format of KEDR's sample::
  *
  *   [Totals] reads: 64; writes: 23; locked updates: 0.
- *   TID=0xff14dfebc25f4200 entry: addr=0xffffffffc092a280 ("cfake_open")
- *   TID=0xff14dfebc25f4200 write at 0xffffffffc092a2af (cfake_open+0x2f/0x4d [kedr_sample_target]): addr=0xff14dfebc18c02c8, size=8
- *   TID=0xff14dfebc25f4200 exit: addr=0xffffffffc092a280 ("cfake_open")
+ *   ...
+ *   TID=0xff2374e981eba100 entry: addr=0xffffffffc0706280 ("cfake_open")
+ *   TID=0xff2374e981eba100 read at 0xffffffffc0706289 (cfake_open+0x9/0x4d [kedr_sample_target]): addr=0xffffffffb4a2e220, size=8
+ *   TID=0xff2374e981eba100 read at 0xffffffffc07062a8 (cfake_open+0x28/0x4d [kedr_sample_target]): addr=0xff2374e981c305e8, size=8
+ *   TID=0xff2374e981eba100 write at 0xffffffffc07062af (cfake_open+0x2f/0x4d [kedr_sample_target]): addr=0xff2374e981b06dc8, size=8
+ *   TID=0xff2374e981eba100 write at 0xffffffffc07062ba (cfake_open+0x3a/0x4d [kedr_sample_target]): addr=0xff2374e981d1fe50, size=8
+ *   TID=0xff2374e981eba100 exit: addr=0xffffffffc0706280 ("cfake_open")
+ *   ...
  *
- * The totals count every event; the lines that follow are the first
+ * (from a run of the session in the header; tests/07-comment-facts.t
+ * checks it against another). The totals count every event; the lines that follow are the first
  * num_records events, in the order their slots were claimed. While the
  * target is loaded the file is empty (the records are still being
  * written); it can then be read any number of times, until the target is
@@ -4624,12 +4921,15 @@ DEFINE_SEQ_ATTRIBUTE(output);
  * The instances have no symbols of their own: in a stack trace or an oops
  * an address in one shows as ``kedr_area+0x1a40/0x800000 [kedr_sample]``.
  * /sys/kernel/debug/kedr_sample/functions lists, for the last target, each
- * function with its address and size, where its instance is (while the
- * target is loaded) and why it was left alone, if it was::
+ * function with its address and size, where its instance is and its size
+ * (while the target is loaded; "gone" once it was freed, as those of init
+ * functions are after init), or why it was left alone ("left alone: too
+ * small to hold a jump"). Some lines of it, with the sample target loaded
+ * (checked against a run by tests/07-comment-facts.t)::
  *
- *   cfake_open 0xffffffffc0766270 77 instance 0xffffffffc0812a40 176
- *   cfake_exit 0xffffffffc0766334 11 instance 0xffffffffc0812b00 57
- *   foo 0xffffffffc0766400 4 left alone: too small to hold a jump
+ *   cfake_open 0xffffffffc0706280 77 instance 0xffffffffc02f26e0 263
+ *   cfake_exit 0xffffffffc0706344 11 instance 0xffffffffc02f2950 53
+ *   cfake_init 0xffffffffc070c000 603 instance gone
  *
  * so kedr_area+0x1a40 is the instance that starts at kedr_area + 0x1a40.
  */
@@ -4738,6 +5038,7 @@ static int __init kedr_sample_init(void)
 	err = resolve_kernel_symbols();
 	if (err)
 		return err;
+	find_jump_thunks();
 	records = vzalloc(array_size(num_records, sizeof(*records)));
 	if (!records)
 		return -ENOMEM;
@@ -4823,7 +5124,7 @@ module_exit(kedr_sample_exit);
  *    ftrace); elsewhere in it they are refused, since the original is
  *    int3 there.
  *  - A WARN or an oops in an instance reports the right file and line, but
- *    its RIP reads kedr_area+0x... (see the next point).
+ *    its RIP reads kedr_area+0x... (see the point on stack traces below).
  *  - SSE/AVX, x87 and system instructions are copied but their memory
  *    accesses are not recorded; nor are the implicit stack accesses of
  *    PUSH, POP, CALL and RET.
@@ -4837,9 +5138,12 @@ module_exit(kedr_sample_exit);
  *    unwinder has no tables for code it did not load. Instance addresses
  *    print as kedr_area+0x... [kedr_sample]; kedr_sample/functions in
  *    debugfs says which function each instance belongs to.
- *  - Indirect jumps are taken as tail calls (an exit is recorded). That is
- *    right in kernels built with retpolines, which have no jump tables;
- *    a jump table would record a false exit (and still work).
+ *  - A computed jump (through a register, memory or a retpoline thunk)
+ *    records an exit unless, at run time, its target lies inside its own
+ *    function (jump_leaves()): compiled C has no jump tables in kernels
+ *    built with retpolines, but hand-written assembly does (crc32c-intel's
+ *    crc_pcl). From a .cold part, or into a .cold part of its function,
+ *    such a jump still counts as an exit.
  *  - IBT (indirect branch tracking, 6.12) is not enforced in the lab: the
  *    CPU QEMU emulates without KVM has none. So this is reasoned, not
  *    proven: calls through pointers land on the original's ENDBR64, kept,

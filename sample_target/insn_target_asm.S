@@ -30,12 +30,13 @@
  *	320-383  kit_str		720-847  kit_modrm (and 1520)
  *					796-815  kit_btreg
  *	900-901  kit_midjump		920-943  kit_flags
+ *	960-962  kit_jtab
  */
 
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 
-#define KIT_NR_TESTS	26	/* entries in kit_tests, checked at its end */
+#define KIT_NR_TESTS	27	/* entries in kit_tests, checked at its end */
 
 	.text
 
@@ -580,6 +581,40 @@ flgr_1:	mov	924(%rdi), %r8		/* ... for the caller */
 SYM_FUNC_END(kit_flags_ret)
 
 /*
+ * Computed jumps that stay in their function, as crc32c-intel's crc_pcl
+ * does (it jumps through __x86_indirect_thunk_rdi to one of its own
+ * labels): through a retpoline thunk (JMP_NOSPEC, which the kernel may
+ * turn into "jmp *%rax" at load time), through a register, through
+ * memory. Instrumented, each lands in the int3 fill of the original and
+ * is sent on to the instance; none of them leaves kit_jtab, so none is an
+ * exit: one entry, one exit (kedr_sample.c, jump_leaves()).
+ */
+SYM_FUNC_START(kit_jtab)
+	xor	%edx, %edx		/* never taken: objtool, which cannot */
+	test	%edx, %edx		/* follow a computed jump, must see */
+	jnz	jt_1			/* that the labels are reached */
+	jnz	jt_2
+	jnz	jt_5
+	lea	jt_1(%rip), %rax
+	JMP_NOSPEC rax
+	int3
+jt_1:	movb	$1, 960(%rdi)
+	lea	jt_2(%rip), %rcx
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rcx
+	int3
+jt_2:	movb	$2, 961(%rdi)
+	lea	jt_5(%rip), %rax
+jt_3:	movq	%rax, kit_jptr(%rip)
+	ANNOTATE_RETPOLINE_SAFE
+jt_4:	jmp	*kit_jptr(%rip)
+	int3
+jt_5:	movb	$3, 962(%rdi)
+	mov	$0x6a, %eax
+	RET
+SYM_FUNC_END(kit_jtab)
+
+/*
  * The test table: "echo N > run" calls kit_tests[N]. tests/insn-classes.events
  * numbers the tests in this order.
  */
@@ -612,6 +647,7 @@ SYM_DATA_START_LOCAL(kit_tests)
 	.quad	kit_jmp_ind		/* 23 */
 	.quad	kit_btreg		/* 24 */
 	.quad	kit_flags		/* 25 */
+	.quad	kit_jtab		/* 26 */
 SYM_DATA_END(kit_tests)
 	.if	(. - kit_tests) != KIT_NR_TESTS * 8
 	.error	"KIT_NR_TESTS does not match kit_tests"
@@ -625,3 +661,4 @@ SYM_DATA_START(kit_static)
 SYM_DATA_END(kit_static)
 SYM_DATA(kit_sp, .quad 0)
 SYM_DATA_LOCAL(kit_ptr, .quad 0)	/* for kit_jmp_ind */
+SYM_DATA_LOCAL(kit_jptr, .quad 0)	/* for kit_jtab */

@@ -9,9 +9,12 @@
 # RIP-relative operands and branches reaching the same targets, sites where
 # the event rules put them and saying what the rules say (the oracle is
 # written from the rules in engine.c, not taken from the emitter), inline
-# counts only where Capstone sees the flags dead, dry size == real size.
-# Then five deliberately broken emitters must be caught. The whole corpus:
-# make -f tests/engine.mk emitter-corpus-check.
+# counts only where Capstone sees the flags dead, dry size == real size;
+# with fast=0 (the simple instrumenter) the same, with every site a plain
+# call of kedr_event_stub and no inline count. Exits of jumps through a
+# register, memory or a retpoline thunk name where the target is. Then six
+# deliberately broken emitters must be caught. The whole corpus: make -f
+# tests/engine.mk emitter-corpus-check.
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -81,12 +84,19 @@ for k in string locked update rip-relative gs exit-in-cold; do
 	ok "sites seen and checked: $k" test "$(seen_of $k)" -ge 1
 done
 # where the flags are dead, the count is inline (and Capstone agrees)
+ok "tail calls through a retpoline thunk: exit sites that name the register" \
+	test "$(seen_of exit-jmp-thunk)" -ge 1
 inl=$(fig 'inline counts: ' | awk '{print $1}')
 sites=$(fig 'checked: ' | awk '{print $5}')
 ok "over half the sites count inline ($inl of $sites)" test $((${inl:-0} * 2)) -gt "${sites:-0}"
 
 # With process_sp_accesses=1 the %rsp-based operands get sites too
 # shellcheck disable=SC2086
+"$ENGINE" check -f 0 -n 100 -S $SEED "$K" $CHOSEN >"$TAP_TMP/out-f0" 2>&1
+is "$? $(sed -n 's/^mismatches: //p' "$TAP_TMP/out-f0")" "0 0 (in 0 functions)" \
+	"with fast=0: no mismatch, every site a plain call of kedr_event_stub"
+like "$(sed -n 's/^inline counts: //p' "$TAP_TMP/out-f0")" '^0 ' "with fast=0: no inline count"
+
 "$ENGINE" check -s -n 60 -S $SEED "$K" >"$TAP_TMP/out-s" 2>&1
 is "$? $(sed -n 's/^mismatches: //p' "$TAP_TMP/out-s")" "0 0 (in 0 functions)" \
 	"with process_sp_accesses: no mismatch either"
@@ -119,6 +129,9 @@ broken ripfix '	disp = pc + in->length + in->mem.disp - (e->addr + start + in->l
 broken tailexit '	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)' \
 	'	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_CALL)' \
 	"an emitter that records no exit before a tail call is caught"
+broken thunk '		emit_exit_site(e, x, jump_thunk_register(target), NULL, pc);' \
+	'		emit_exit_site(e, x, KEDR_REG_NONE, NULL, pc);' \
+	"an emitter that takes a jump through a retpoline thunk for a plain exit is caught"
 broken family '	return same_family(f, *g) ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;' \
 	'	return same_family(f, *g) && 0 ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;' \
 	"an emitter that treats a jump into a .cold part as a tail call is caught"

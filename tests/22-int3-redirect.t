@@ -10,7 +10,8 @@
 # symbol table for the offset of mid_2. Under IBT (6.12) the jump lands on
 # an ENDBR64 at kit_mid_in: the patched original must keep it (and its
 # ENDBR64 at +0), int3 everywhere else past the jump; its bytes are read
-# through /proc/kcore. One guest run.
+# through /proc/kcore. One guest run, instrumented with fast=1, then with
+# fast=0 (the simple instrumenter).
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -68,28 +69,30 @@ is "$(cat $D/result)" "0x000000000000003d" "native: kit_midjump returns 0x3d"
 is "$(byte 901)$(byte 900)" "025a" "native: mid_2 wrote, mid_1 was jumped over"
 ok "rmmod kedr_insn_target" rmmod kedr_insn_target
 
-ok "insmod kedr_sample" insmod /lab/kedr_sample.ko target_name=kedr_insn_target || exit 0
-ok "insmod kedr_insn_target (instrumented)" insmod /lab/kedr_insn_target.ko || exit 0
+for F in 1 0; do	# the fast instrumenter, then the simple one
+ok "insmod kedr_sample fast=$F" insmod /lab/kedr_sample.ko fast=$F target_name=kedr_insn_target || exit 0
+ok "insmod kedr_insn_target (instrumented, fast=$F)" insmod /lab/kedr_insn_target.ko || exit 0
 like "$(cat /sys/kernel/debug/kedr_sample/functions)" 'kit_midtarget 0x[0-9a-f]+ [0-9]+ instance 0x' \
-	"kit_midtarget is instrumented"
+	"kit_midtarget is instrumented (fast=$F)"
 a=$(awk '$3 == "kit_midtarget" { print $1 }' /proc/kallsyms)
 like "$(/lab/files/kcore_read "$a" "$(cat /lab/files/size)" | tr '\n' ' ' | sed 's/ $//')" \
 	"$(cat /lab/files/patched)" \
-	"the original: ENDBR64s kept (if any), jmp, int3 over the rest"
+	"the original: ENDBR64s kept (if any), jmp, int3 over the rest (fast=$F)"
 buf=$(cat $D/buffer)
 # buf + n, in hex: the buffer is page-aligned, so the low 32 bits do not carry
 # (and busybox's 64-bit arithmetic cannot hold a kernel address)
 at() { hi=${buf%????????}; printf '%s%08x' "$hi" $((0x${buf#"$hi"} + $1)); }
 echo 1 >$D/midjump
-is "$(cat $D/result)" "0x000000000000003d" "instrumented: kit_midjump returns 0x3d"
-is "$(byte 901)$(byte 900)" "025a" "instrumented: mid_2 wrote, mid_1 was jumped over"
+is "$(cat $D/result)" "0x000000000000003d" "instrumented: kit_midjump returns 0x3d (fast=$F)"
+is "$(byte 901)$(byte 900)" "025a" "instrumented: mid_2 wrote, mid_1 was jumped over (fast=$F)"
 ok "rmmod kedr_insn_target" rmmod kedr_insn_target
 out=$(cat /sys/kernel/debug/kedr_sample/output)
 want="write at 0x[0-9a-f]+ \($(cat /lab/files/pc) \[kedr_insn_target\]\): addr=$(at 901), size=1"
-like "$out" "$want" "the instance ran mid_2 and recorded its write"
-unlike "$out" "addr=$(at 900), size=1" "nothing ran mid_1"
-like "$out" 'exit: addr=0x[0-9a-f]+ \("kit_midjump"\)' "kit_midjump's indirect jump is its exit"
+like "$out" "$want" "the instance ran mid_2 and recorded its write (fast=$F)"
+unlike "$out" "addr=$(at 900), size=1" "nothing ran mid_1 (fast=$F)"
+like "$out" 'exit: addr=0x[0-9a-f]+ \("kit_midjump"\)' "kit_midjump's indirect jump is its exit (fast=$F)"
 ok "rmmod kedr_sample" rmmod kedr_sample
+done
 GUEST
 )
 echo $((size)) >"$TAP_TMP/size"

@@ -25,7 +25,8 @@
 #             the kernel warns (file and line of mech_target.c) and the
 #             function carries on.
 #
-# Two lab runs, about a minute: everything but the WARNs (must be clean),
+# Two lab runs, about a minute, each made with fast=1 and then with fast=0
+# (the simple instrumenter): everything but the WARNs (must be clean),
 # then the WARNs alone (tests/vm/run exits 125 for any WARNING, so that run
 # is checked by hand: the only kernel problems are the two expected
 # WARNINGs, and the guest script went on to its end).
@@ -78,6 +79,9 @@ make -s -C "$TAP_TOP" -f tests/guest.mk "$TAP_TOP/build/guest/fileops" >&2
 ok "fileops (static guest helper) is built" test -x "$TAP_TOP/build/guest/fileops"
 
 # ---- 1. everything but the WARN ------------------------------------------
+for fast in 1 0; do	# the fast instrumenter, then the simple one
+echo "$fast" >"$TAP_TMP/fast"
+note "---- fast=$fast"
 guest=$(lab_script mechanisms.sh <<'GUEST'
 . /lab/tap.sh
 D=/sys/kernel/debug/kedr_mech_target
@@ -96,7 +100,7 @@ ev() {
 calls() { grep -c "^TID=0x[0-9a-f]* $1: addr=0x[0-9a-f]* (\"$2\")\$" $O; }
 
 ok "insmod kedr_sample target_name=kedr_mech_target" \
-	insmod /lab/kedr_sample.ko target_name=kedr_mech_target num_records=100000 || exit 1
+	insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) target_name=kedr_mech_target num_records=100000 || exit 1
 ok "insmod kedr_mech_target" insmod /lab/kedr_mech_target.ko || exit 1
 dmesg | grep '\[sample\]' >/lab/sample.log
 diag_cmd grep -E 'instrumented|left alone' /lab/sample.log
@@ -271,7 +275,7 @@ else
 	echo 0 >"$TAP_TMP/preempt-dynamic"
 	note "kedr_mech_target calls no cond_resched() static call: no preemption modes to switch on $(lab_kver)"
 fi
-lab_tap --timeout 180 --file "$TAP_TOP/build/guest/fileops" --file "$TAP_TMP/preempt-dynamic" "$guest"
+lab_tap --file "$TAP_TMP/fast" --timeout 180 --file "$TAP_TOP/build/guest/fileops" --file "$TAP_TMP/preempt-dynamic" "$guest"
 
 # ---- 2. the WARN ------------------------------------------------------------
 guest=$(lab_script warn.sh <<'GUEST'
@@ -285,7 +289,7 @@ ev() {
 }
 
 ok "insmod kedr_sample target_name=kedr_mech_target" \
-	insmod /lab/kedr_sample.ko target_name=kedr_mech_target num_records=100000 || exit 1
+	insmod /lab/kedr_sample.ko fast=$(cat /lab/files/fast) target_name=kedr_mech_target num_records=100000 || exit 1
 ok "insmod kedr_mech_target" insmod /lab/kedr_mech_target.ko || exit 1
 addr() { awk -v n="$1" '$1 == n { print $2 }' $D/vars; }
 val() { awk -v n="$1" '$1 == n { print $3 }' $D/vars; }
@@ -318,7 +322,7 @@ is "$(ev write mech_warn_cold.cold "$b" 8)" 1 \
 echo "warn script finished"
 GUEST
 )
-lab_exec --timeout 120 "$guest"
+lab_exec --file "$TAP_TMP/fast" --timeout 120 "$guest"
 is "$LAB_STATUS" 125 "warn: tests/vm/run exits 125 (a WARNING), as expected"
 warning='WARNING: CPU: [0-9]+ PID: [0-9]+ at [^ ]*sample_target/'
 like "$(cat "$LAB_ERR")" "^lab: guest kernel logged: ${warning}mech_target\\.c:$warn_line " \
@@ -332,5 +336,7 @@ like "$(cat "$LAB_OUT")" '^=== lab: exit status 0 ===$' "warn: and exited 0"
 is "$(grep -c "^ok - " "$LAB_OUT")" 16 "warn: the guest's 16 assertions ran"
 failed=$(grep '^not ok' "$LAB_OUT")
 is "$failed" "" "warn: no guest assertion failed" || grep -A3 '^not ok' "$LAB_OUT" | sed 's/^/# /' >&2
+
+done
 
 done_testing

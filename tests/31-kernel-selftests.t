@@ -29,7 +29,8 @@
 #    mech_branch of kedr_mech_target count exactly the calls the script
 #    makes while the function is instrumented.
 #
-# Two lab runs, about a minute.
+# Two lab runs, about a minute; in each, everything is done with fast=1,
+# then again with fast=0 (the simple instrumenter).
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -71,10 +72,12 @@ sample_log() {
 	seen=$(wc -l </lab/sample.all)
 }
 
+for F in 1 0; do	# the fast instrumenter, then the simple one
+diag "---- fast=$F"
 # test_user_copy, where the kernel has it
 if [ -f /lab/files/user_copy ]; then
 ok "insmod kedr_sample target_name=test_user_copy" \
-	insmod /lab/kedr_sample.ko target_name=test_user_copy num_records=100000 || exit 1
+	insmod /lab/kedr_sample.ko fast=$F target_name=test_user_copy num_records=100000 || exit 1
 ok "test_user_copy: modprobe succeeds (every check passed)" modprobe test_user_copy
 like "$(dmesg | grep 'test_user_copy:')" 'test_user_copy: tests passed\.' \
 	"test_user_copy: the log says \"tests passed.\""
@@ -94,8 +97,8 @@ like "$(head -n 1 $O)" 'reads: [1-9][0-9]*; writes: [1-9]' \
 fi
 
 # test_bpf, the first 200 tests
-ok "insmod kedr_sample target_name=test_bpf" \
-	insmod /lab/kedr_sample.ko target_name=test_bpf || exit 1
+ok "insmod kedr_sample fast=$F target_name=test_bpf" \
+	insmod /lab/kedr_sample.ko fast=$F target_name=test_bpf || exit 1
 ok "test_bpf: modprobe succeeds (every test passed)" \
 	modprobe test_bpf test_suite=test_bpf test_range=0,199
 like "$(dmesg | grep 'test_bpf: Summary:')" 'test_bpf: Summary: 200 PASSED, 0 FAILED' \
@@ -118,7 +121,7 @@ like "$(head -n 1 $O)" 'reads: [1-9][0-9]*; writes: [1-9]' \
 # test_static_keys (test_static_key_base first, not instrumented)
 ok "modprobe test_static_key_base (not a target)" modprobe test_static_key_base
 ok "insmod kedr_sample target_name=test_static_keys" \
-	insmod /lab/kedr_sample.ko target_name=test_static_keys num_records=100000 || exit 1
+	insmod /lab/kedr_sample.ko fast=$F target_name=test_static_keys num_records=100000 || exit 1
 ok "test_static_keys: modprobe succeeds (every key verified)" modprobe test_static_keys
 log=$(sample_log)
 diag "$(printf '%s\n' "$log" | grep -E 'functions|left alone')"
@@ -138,13 +141,14 @@ for f in $(grep -o "$tests" $O | sort -u | tr -d '"()'); do
 	is "$(calls entry $f) $(calls exit $f)" "3 3" "test_static_keys: $f entered and left 3 times"
 done
 is "$n" 18 "test_static_keys: all 18 test functions ran instrumented"
+done
 GUEST
 )
 files=()
 case " $selftests " in
 *" test_user_copy "*) touch "$TAP_TMP/user_copy" && files=(--file "$TAP_TMP/user_copy") ;;
 esac
-lab_tap --timeout 300 --modules "$selftests" "${files[@]}" "$guest"
+lab_tap --timeout 420 --modules "$selftests" "${files[@]}" "$guest"
 
 # ---- 2. ftrace and kprobes on an instrumented function -------------------
 guest=$(lab_script tracing.sh <<'GUEST'
@@ -162,8 +166,10 @@ branch() {
 fhits() { grep -c ' mech_branch <-' $T/trace; }
 khits() { grep -c 'mech_probe: (mech_branch+0x0/' $T/trace; }
 
+for F in 1 0; do	# the fast instrumenter, then the simple one
+diag "---- fast=$F"
 ok "insmod kedr_sample target_name=kedr_mech_target" \
-	insmod /lab/kedr_sample.ko target_name=kedr_mech_target num_records=100000 || exit 1
+	insmod /lab/kedr_sample.ko fast=$F target_name=kedr_mech_target num_records=100000 || exit 1
 ok "insmod kedr_mech_target" insmod /lab/kedr_mech_target.ko || exit 1
 unlike "$(dmesg | grep 'left alone:')" 'left alone: mech_branch \(' "mech_branch is not left alone"
 
@@ -210,8 +216,9 @@ cat /sys/kernel/debug/kedr_sample/output >$O
 ok "rmmod kedr_sample" rmmod kedr_sample
 is "$(calls entry mech_branch) $(calls exit mech_branch)" "14 14" \
 	"kedr_sample recorded all 14 calls of mech_branch (entry and exit)"
+done
 GUEST
 )
-lab_tap --timeout 120 "$guest"
+lab_tap --timeout 180 "$guest"
 
 done_testing

@@ -8,6 +8,10 @@
 #   fat    target; the same workload (fat does the file and cluster work)
 #   ext4   target; the same workload on an ext4 image made by mkfs.ext4
 #   loop   target; the vfat workload on top of it (vfat uninstrumented)
+#   crc32c_intel  target; the ext4 workload, ext4 and jbd2 checksumming
+#          their metadata with it: its crc_pcl jumps into its own body
+#          through a retpoline thunk, which is no exit, so its entries and
+#          exits must balance
 #
 # The workload copies a tree made on the host (sizes around block and
 # cluster boundaries, subdirectories, long and mixed-case names, a
@@ -18,7 +22,9 @@
 # offset inside it, and names the target; the function count in the log is
 # the symbol table's.  With ext4, two of its tracepoints (static keys in
 # its instrumented code) are on during the workload and fire once per inode
-# made and freed.  Four lab runs, about a minute and a half.
+# made and freed.  Five lab runs, about two minutes; in each, the target
+# is instrumented and the workload run twice: with fast=1, then with
+# fast=0 (the simple instrumenter).
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -77,10 +83,11 @@ funcs() {
 	readelf -sW "$(find "$moddir" -name "$1.ko")" |
 		awk '$4 == "FUNC" && $3 > 0 && $8 !~ /^__pfx_/ { print $8, $3, $7 ":" $2 }'
 }
-for m in vfat fat ext4 loop; do
-	funcs $m | awk '{ print $1, $2 }' | sort -u >"$files/funcs-$m"
+for m in vfat fat ext4 loop crc32c-intel; do
+	# the files are named as the kernel names the module: crc32c_intel
+	funcs $m | awk '{ print $1, $2 }' | sort -u >"$files/funcs-${m//-/_}"
 	# kedr_sample folds aliases (init_module, cleanup_module): count places.
-	funcs $m | awk '{ print $3 }' | sort -u | wc -l >"$files/nfuncs-$m"
+	funcs $m | awk '{ print $3 }' | sort -u | wc -l >"$files/nfuncs-${m//-/_}"
 done
 ok "vfat.ko has $(cat "$files/nfuncs-vfat") functions (readelf)" test "$(cat "$files/nfuncs-vfat")" -ge 20
 # What mount calls in vfat: vfat_mount in 6.1; vfat_get_tree once vfat has
@@ -112,8 +119,9 @@ workload() {
 }
 
 # check_log: the [sample] lines against the symbol table.
+# (only the lines since new_round: a run makes two rounds)
 check_log() {
-	log=$(dmesg | grep -F '[sample]')
+	log=$(dmesg | tail -n +$((${ROUND_START:-0} + 1)) | grep -F '[sample]')
 	total=$(echo "$log" | sed -n 's/.*\[sample\] \([0-9]*\) functions, .*/\1/p')
 	is "$total" "$(cat $F/nfuncs-$TARGET)" "kedr_sample found every function of $TARGET ($total)"
 	line=$(echo "$log" | grep 'instrumented [0-9]* functions, left alone')
@@ -187,6 +195,13 @@ finish_target() {
 	ok "rmmod kedr_sample" rmmod kedr_sample
 }
 
+# new_round FAST: the next round, with fast=FAST
+new_round() {
+	FAST=$1
+	ROUND_START=$(dmesg | wc -l)
+	diag "---- fast=$FAST"
+}
+
 # vfat_image: a 32 MiB FAT image on a loop device (busybox mkdosfs).
 vfat_image() {
 	dd if=/dev/zero of=/lab/fat.img bs=1M count=32 2>/dev/null
@@ -197,20 +212,23 @@ vfat_image() {
 }
 EOF
 
-NR=num_records=100000
 mods="vfat loop nls_cp437 nls_ascii"
+NR="num_records=100000 fast=\$FAST"	# FAST: the guest's, from new_round
 
 # ---- vfat ------------------------------------------------------------------
 guest=$(lab_script vfat.sh <<EOF
 . /lab/tap.sh
 . /lab/files/common.sh
 TARGET=vfat FSTYPE=vfat
-ok "insmod kedr_sample.ko target_name=vfat" insmod /lab/kedr_sample.ko target_name=vfat $NR || exit 0
+for f in 1 0; do
+new_round \$f
+ok "insmod kedr_sample.ko target_name=vfat fast=\$FAST" insmod /lab/kedr_sample.ko target_name=vfat $NR || exit 0
 ok "modprobe vfat (and fat)" modprobe vfat
 vfat_image
 workload
 losetup -d /dev/loop0
 finish_target $vfat_mount vfat_fill_super vfat_lookup vfat_mkdir vfat_create vfat_rename2 vfat_unlink
+done
 EOF
 )
 lab_tap --timeout 300 --modules "$mods" --file "$files/." "$guest"
@@ -220,13 +238,16 @@ guest=$(lab_script fat.sh <<EOF
 . /lab/tap.sh
 . /lab/files/common.sh
 TARGET=fat FSTYPE=vfat
-ok "insmod kedr_sample.ko target_name=fat" insmod /lab/kedr_sample.ko target_name=fat $NR || exit 0
+for f in 1 0; do
+new_round \$f
+ok "insmod kedr_sample.ko target_name=fat fast=\$FAST" insmod /lab/kedr_sample.ko target_name=fat $NR || exit 0
 ok "modprobe vfat (fat first)" modprobe vfat
 vfat_image
 workload
 losetup -d /dev/loop0
 ok "rmmod vfat" rmmod vfat
 finish_target fat_fill_super fat_add_entries
+done
 EOF
 )
 lab_tap --timeout 300 --modules "$mods" --file "$files/." "$guest"
@@ -236,7 +257,9 @@ guest=$(lab_script ext4.sh <<EOF
 . /lab/tap.sh
 . /lab/files/common.sh
 TARGET=ext4 FSTYPE=ext4
-ok "insmod kedr_sample.ko target_name=ext4" insmod /lab/kedr_sample.ko target_name=ext4 $NR || exit 0
+for f in 1 0; do
+new_round \$f
+ok "insmod kedr_sample.ko target_name=ext4 fast=\$FAST" insmod /lab/kedr_sample.ko target_name=ext4 $NR || exit 0
 ok "modprobe ext4 (jbd2, mbcache, crc16, crc32c first)" modprobe ext4
 zcat /lab/files/ext4.img.gz >/lab/ext4.img
 ok "modprobe loop" modprobe loop
@@ -245,7 +268,7 @@ DEV=/dev/loop0
 # ext4's tracepoints are static keys in instrumented code: turn two on.
 T=/sys/kernel/debug/tracing
 ok "turn on tracepoints ext4_allocate_inode and ext4_free_inode" sh -c \
-	"echo 1 >\$T/events/ext4/ext4_allocate_inode/enable && echo 1 >\$T/events/ext4/ext4_free_inode/enable"
+	"echo >\$T/trace && echo 1 >\$T/events/ext4/ext4_allocate_inode/enable && echo 1 >\$T/events/ext4/ext4_free_inode/enable"
 workload
 echo 0 >\$T/events/ext4/ext4_allocate_inode/enable
 echo 0 >\$T/events/ext4/ext4_free_inode/enable
@@ -254,6 +277,7 @@ is "\$(grep -c ' ext4_allocate_inode: ' \$T/trace)" "\$(cat /lab/files/ninodes)"
 is "\$(grep -c ' ext4_free_inode: ' \$T/trace)" 1 "tracepoint ext4_free_inode fired once (the deleted file)"
 losetup -d /dev/loop0
 finish_target ext4_get_tree ext4_fill_super
+done
 EOF
 )
 lab_tap --timeout 300 --modules "ext4 crc32c_generic loop" --file "$files/." "$guest"
@@ -263,14 +287,57 @@ guest=$(lab_script loop.sh <<EOF
 . /lab/tap.sh
 . /lab/files/common.sh
 TARGET=loop FSTYPE=vfat
-ok "insmod kedr_sample.ko target_name=loop" insmod /lab/kedr_sample.ko target_name=loop $NR || exit 0
+for f in 1 0; do
+new_round \$f
+ok "insmod kedr_sample.ko target_name=loop fast=\$FAST" insmod /lab/kedr_sample.ko target_name=loop $NR || exit 0
 ok "modprobe vfat" modprobe vfat
 vfat_image
 workload
 ok "losetup -d" losetup -d /dev/loop0
 finish_target loop_configure lo_ioctl loop_queue_rq
+done
 EOF
 )
 lab_tap --timeout 300 --modules "$mods" --file "$files/." "$guest"
+
+# ---- crc32c_intel ------------------------------------------------------------
+guest=$(lab_script crc32c.sh <<EOF
+. /lab/tap.sh
+. /lab/files/common.sh
+TARGET=crc32c_intel FSTYPE=ext4
+for f in 1 0; do
+new_round \$f
+ok "insmod kedr_sample.ko target_name=crc32c_intel fast=\$FAST" insmod /lab/kedr_sample.ko \
+	target_name=crc32c_intel num_records=1000000 fast=\$FAST || exit 0
+ok "modprobe crc32c_intel" modprobe crc32c_intel
+ok "modprobe ext4" modprobe ext4
+like "\$(grep -A 2 '^name *: crc32c\$' /proc/crypto | grep driver)" 'crc32c-intel' \
+	"the kernel's crc32c is crc32c-intel's"
+zcat /lab/files/ext4.img.gz >/lab/ext4.img
+ok "modprobe loop" modprobe loop
+ok "losetup" losetup /dev/loop0 /lab/ext4.img
+DEV=/dev/loop0
+workload
+losetup -d /dev/loop0
+o=/sys/kernel/debug/kedr_sample/output
+ok "rmmod crc32c_intel" rmmod crc32c_intel
+going=\$(dmesg | grep 'target "crc32c_intel" is going' | tail -n 1)
+diag "\$going"
+n=\$(echo "\$going" | sed -n 's/.* \([0-9]*\) entries, \([0-9]*\) exits.*/\1 \2/p')
+like "\$n" '^[1-9][0-9]* ' "crc32c_intel's functions were entered (entries, exits: \$n)"
+is "\${n#* }" "\${n% *}" "as many exits as entries were counted"
+stored=\$(echo "\$going" | sed -n 's/.*; \([0-9]*\) events stored.*/\1/p')
+ok "every event was stored (\$stored)" test "\$stored" -lt 1000000
+in=\$(grep -c 'entry: .*("crc_pcl")' \$o)
+out=\$(grep -c 'exit: .*("crc_pcl")' \$o)
+ok "crc_pcl was entered (\$in times)" test "\$in" -gt 0
+is "\$out" "\$in" "crc_pcl: as many exits as entries, its jumps into its own body are none"
+check_log
+check_trace crc_pcl crc32c_pcl_intel_update
+ok "rmmod kedr_sample" rmmod kedr_sample
+done
+EOF
+)
+lab_tap --timeout 300 --modules "ext4 crc32c_intel loop" --file "$files/." "$guest"
 
 done_testing

@@ -59,7 +59,9 @@ ENG_FORCE:
 $(ENG_BUILD)/engine: $(ENG_DIR)/engine.c $(ENG_DEPS)
 	$(ENG_CC) $(ENG_CFLAGS) -o $@ $< -lcapstone
 
-# The whole corpus: every function decoded, planned, emitted and checked
+# The whole corpus: every function decoded, planned, emitted and checked,
+# with fast=1 and with fast=0
 emitter-corpus-check: $(ENG_BUILD)/engine
 	@corpus='$(ENG_CORPUS)'; [ -n "$$corpus" ] || corpus=$$($(ENG_TOP)/tests/vm/corpus) || exit 1; \
-	echo "corpus: $$corpus"; nice $(ENG_BUILD)/engine check "$$corpus"
+	echo "corpus: $$corpus"; nice $(ENG_BUILD)/engine check "$$corpus" && \
+	nice $(ENG_BUILD)/engine check -f 0 "$$corpus"

@@ -5,13 +5,15 @@
 Runs, side by side in one go:
   1. run-time slowdown, in the lab (one boot): kedr_bench_target's two
      workloads plain, instrumented counting only (num_records=1), and
-     instrumented with the store not full; per-event cost from [Totals].
+     instrumented with the store not full, with fast=1 and with fast=0
+     (the simple instrumenter), and what fast=1 buys (fast=0 / fast=1);
+     per-event cost from [Totals].
      The lab is QEMU TCG, so the same loops (tests/bench/workload.c) are
      also instrumented by the user-space engine and run on the host's CPU
      with a replica of kedr_sample's stub and recorder (engine run);
   2. instrumentation speed in user space: build/engine/engine bench
      (decode + plan + emit of every function of the corpus vs Capstone
-     decoding the same bytes);
+     decoding the same bytes), fast=1 and fast=0;
   3. code growth per module (from the same engine run);
   4. the time to load ext4 plain and with kedr_sample instrumenting it.
 Each figure is a ratio measured in the same run, with the median and the
@@ -40,11 +42,11 @@ def spread(v):
     return '%.2f..%.2f' % (min(v), max(v))
 
 
-def run_engine(reps, corpus):
+def run_engine(reps, corpus, fast):
     eng = os.path.join(TOP, 'build', 'engine', 'engine')
     t = time.time()
-    p = subprocess.run([eng, 'bench', '-r', str(reps), corpus], capture_output=True,
-                       text=True, check=True)
+    p = subprocess.run([eng, 'bench', '-f', str(fast), '-r', str(reps), corpus],
+                       capture_output=True, text=True, check=True)
     print(p.stdout, end='')
     print('# engine bench: %.0f s wall' % (time.time() - t))
     fig = dict(re.findall(r'^BENCH (\S+) (\S+)$', p.stdout, re.M))
@@ -113,14 +115,15 @@ def main():
         res, tot, load, inst, alone = run_lab(reps)
         for w, what in (('buf', 'buffer loop (load, store, RMW)'), ('chase', 'pointer chasing')):
             plain = res[('plain', w)]
-            for mode, label in (('count', 'counting only'), ('store', 'store not full')):
+            for mode, label in (('count', 'counting only, fast=1'), ('store', 'store not full, fast=1'),
+                                ('count0', 'counting only, fast=0'), ('store0', 'store not full, fast=0')):
                 ins = res[(mode, w)]
                 ratios = [i / p for i, p in zip(ins, plain)]
                 # [Totals] of a load with the run, less that of a load without,
                 # per NBUF passes or NCHASE steps (the unit of res)
                 scale = COUNT_SCALE if mode == 'count' else 1
                 events = statistics.median(t - tot[('warm', w)][0] for t in tot[(mode, w)]) / scale
-                if mode == 'store' and max(tot[(mode, w)]) >= 4194304:
+                if mode.startswith('store') and max(tot[(mode, w)]) >= 4194304:
                     sys.exit('the store was full: lower NBUF/NCHASE')
                 extra = statistics.median(ins) - statistics.median(plain)
                 print('slowdown %-6s %-15s plain %.1f ms, instrumented %.1f ms: %.1fx (%s), '
@@ -132,6 +135,13 @@ def main():
                              '%.0f ns per event (%.2f M events per run of %.0f ms; plain: %.1f ms for the same work)' % (
                                  extra / events, events / 1e6, statistics.median(ins) / 1e6,
                                  statistics.median(plain) / 1e6)))
+            for mode, label in (('count', 'counting only'), ('store', 'store not full')):
+                r01 = [s0 / s1 for s0, s1 in zip(res[(mode + '0', w)], res[(mode, w)])]
+                print('fast=0 / fast=1 %-6s %-15s %.1fx (%s)' % (w, label, statistics.median(r01),
+                                                                 spread(r01)))
+                rows.append(('What fast=1 buys, %s, %s' % (what, label), 'fast=0 / fast=1',
+                             '%.1fx' % statistics.median(r01), spread(r01), '-',
+                             'instrumented run times of the two modes, side by side'))
         ratios = [k / p for k, p in zip(load['kedr'], load['plain'])]
         print('ext4 load: plain %.0f ms, instrumented %.0f ms: %.1fx (%s)' % (
             statistics.median(load['plain']) / 1e6, statistics.median(load['kedr']) / 1e6,
@@ -147,33 +157,35 @@ def main():
 
     if not a.no_engine:
         eng = os.path.join(TOP, 'build', 'engine', 'engine')
-        p = subprocess.run([eng, 'run', '-r', str(reps), os.path.join(OUT, 'workload.o')],
-                           capture_output=True, text=True)
-        print(p.stdout, end='')
-        if p.returncode:
-            sys.exit('engine run failed: ' + p.stderr)
-        for m in re.finditer(r'^HOST (\w+) (\w+) ratio_median (\S+) min (\S+) max (\S+) '
-                             r'plain_ms (\S+) inst_ms (\S+) ns_per_event (\S+) events (\S+)',
-                             p.stdout, re.M):
-            w, mode, rm, lo, hi, pl, ins, nse, ev = m.groups()
-            rows.append(('Run-time slowdown on the host CPU (user space, stub replica), %s, %s' % (
-                             'buffer loop' if w == 'buf' else 'pointer chasing',
-                             'counting only' if mode == 'count' else 'store not full'),
-                         'instrumented / plain', '%.1fx' % float(rm), '%s..%s' % (lo, hi), '<= 5x',
-                         '%s ns per event (%.2f M events per run of %.0f ms; plain: %.1f ms)' % (
-                             nse, float(ev) / 1e6, float(ins), float(pl))))
-        e = run_engine(reps, a.corpus)
-        r = e['ratios']
-        rows.append(('Instrumentation speed, user space, %s modules (%.1f MB of functions)' % (
-                         e['modules'], int(e['bytes']) / 1e6),
-                     'engine (decode + plan + emit) / Capstone (decode only)',
-                     '%.2fx' % statistics.median(r), spread(r), '>= 3x',
-                     'engine %s MB/s, Capstone %s MB/s (per-thread CPU time)' % (
-                         e['engine_MBps'], e['capstone_MBps'])))
-        rows.append(('Code growth per module', 'instance bytes / original bytes',
-                     '%sx (median)' % e['growth_median'], 'worst %sx (%s)' % (
-                         e['growth_worst'], os.path.basename(e['worst_module'])),
-                     'median <= 3x', 'whole corpus: %sx' % e['growth_total']))
+        for fast in (1, 0):
+            p = subprocess.run([eng, 'run', '-f', str(fast), '-r', str(reps),
+                                os.path.join(OUT, 'workload.o')], capture_output=True, text=True)
+            print(p.stdout, end='')
+            if p.returncode:
+                sys.exit('engine run failed: ' + p.stderr)
+            for m in re.finditer(r'^HOST (\w+) (\w+) ratio_median (\S+) min (\S+) max (\S+) '
+                                 r'plain_ms (\S+) inst_ms (\S+) ns_per_event (\S+) events (\S+)',
+                                 p.stdout, re.M):
+                w, mode, rm, lo, hi, pl, ins, nse, ev = m.groups()
+                rows.append(('Run-time slowdown on the host CPU (user space, stub replica), %s, %s, fast=%d' % (
+                                 'buffer loop' if w == 'buf' else 'pointer chasing',
+                                 'counting only' if mode == 'count' else 'store not full', fast),
+                             'instrumented / plain', '%.1fx' % float(rm), '%s..%s' % (lo, hi), '<= 5x',
+                             '%s ns per event (%.2f M events per run of %.0f ms; plain: %.1f ms)' % (
+                                 nse, float(ev) / 1e6, float(ins), float(pl))))
+        for fast in (1, 0):
+            e = run_engine(reps, a.corpus, fast)
+            r = e['ratios']
+            rows.append(('Instrumentation speed, user space, %s modules (%.1f MB of functions), fast=%d' % (
+                             e['modules'], int(e['bytes']) / 1e6, fast),
+                         'engine (decode + plan + emit) / Capstone (decode only)',
+                         '%.2fx' % statistics.median(r), spread(r), '>= 3x',
+                         'engine %s MB/s, Capstone %s MB/s (per-thread CPU time)' % (
+                             e['engine_MBps'], e['capstone_MBps'])))
+            rows.append(('Code growth per module, fast=%d' % fast, 'instance bytes / original bytes',
+                         '%sx (median)' % e['growth_median'], 'worst %sx (%s)' % (
+                             e['growth_worst'], os.path.basename(e['worst_module'])),
+                         'median <= 3x', 'whole corpus: %sx' % e['growth_total']))
 
     with open(os.path.join(OUT, 'results.md'), 'w') as f:
         f.write('<!-- written by tests/bench/bench.py (make bench), %s; %d repetitions; '

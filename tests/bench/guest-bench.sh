@@ -4,7 +4,8 @@
 # tests/bench/guest-bench.sh: the lab side of `make bench` (one boot).
 # tests/bench/bench.py substitutes @REPS@, @NBUF@, @NCHASE@. Each repetition
 # times the same workload plain, then instrumented counting only, then
-# instrumented with the store not full, one right after the other, so that
+# instrumented with the store not full, both with fast=1 and then with
+# fast=0 (the simple instrumenter), one right after the other, so that
 # each ratio compares runs made moments apart (the host is shared).
 # Prints "RESULT <mode> <rep> <workload result>", "TOTALS <mode> <workload>
 # <[Totals]>", "LOAD <mode> ns=... status=..." for bench.py.
@@ -17,9 +18,9 @@ K=/lab/kedr_sample.ko
 OUT=/sys/kernel/debug/kedr_sample/output
 
 n_of() { [ "$1" = buf ] && echo @NBUF@ || echo @NCHASE@; }
-# plain runs are @PLAIN_SCALE@ times longer, counting-only runs @COUNT_SCALE@
-# times (the loops alone take milliseconds under TCG, too short to time
-# well); bench.py compares time per unit of work
+# plain runs are @PLAIN_SCALE@ times longer, counting-only runs with fast=1
+# @COUNT_SCALE@ times (the loops alone take milliseconds under TCG, too
+# short to time well); bench.py compares time per unit of work
 n_plain() { echo $(( $(n_of $1) * @PLAIN_SCALE@ )); }
 n_count() { echo $(( $(n_of $1) * @COUNT_SCALE@ )); }
 warm_of() { [ "$1" = buf ] && echo 2 || echo 20000; }
@@ -51,6 +52,8 @@ while [ $i -le $REPS ]; do
 		run plain $w $i
 		run count $w $i num_records=1		# the store is full at once
 		run store $w $i num_records=4194304	# it holds every event
+		run count0 $w $i "num_records=1 fast=0"	# the same, simple
+		run store0 $w $i "num_records=4194304 fast=0"
 	done
 	i=$((i + 1))
 done

@@ -4,9 +4,9 @@
  * the very text of kedr_sample.c, see tests/engine.mk) run in user space on
  * .ko files, and every instance it writes checked.
  *
- *   engine check [-s] [-v] [-n N] [-S SEED] PATH...
- *   engine bench [-r R] PATH...
- *   engine run [-r R] WORKLOAD.o
+ *   engine check [-f 0|1] [-s] [-v] [-n N] [-S SEED] PATH...
+ *   engine bench [-f 0|1] [-r R] PATH...
+ *   engine run [-f 0|1] [-r R] WORKLOAD.o
  *
  * PATH is a .ko or a directory searched for them. For each module:
  *
@@ -54,10 +54,11 @@
  * and record_event() do, a global counter for the per-cpu one): the
  * slowdown on real hardware, beside the lab's emulated one. `make bench`.
  *
- * -s sets process_sp_accesses (sites for %rsp-based operands too); -a BYTES
- * gives the instances an area of that size, as KEDR_AREA_SIZE does in
- * kedr_sample (fit_in_area() leaves alone what does not fit; no limit
- * unless given);
+ * -s sets process_sp_accesses (sites for %rsp-based operands too); -f 0
+ * clears fast (kedr_sample's fast=0: every site a plain call of
+ * kedr_event_stub, no inline count); -a BYTES gives the instances an area
+ * of that size, as KEDR_AREA_SIZE does in kedr_sample (fit_in_area()
+ * leaves alone what does not fit; no limit unless given);
  * -n N -S SEED check a seeded sample of N of the modules found (and every
  * module named on the command line as a file); -v prints a line per module.
  */
@@ -181,13 +182,63 @@ __attribute__((used, force_align_arg_pointer)) void host_on_site(const struct ke
 	}
 }
 
-/* kedr_sample.c's kedr_event_stub, calling host_on_site(); its counting-only
- * fast path adds to a plain global where the kernel has a per-cpu array */
+/* kedr_sample.c's kedr_event_stub (fast=0), calling host_on_site() */
 asm(
 "	.pushsection .text, \"ax\"\n"
 "	.globl kedr_event_stub\n"
 "	.type kedr_event_stub, @function\n"
 "kedr_event_stub:\n"
+"	pushfq\n"
+"	pushq %r15\n"
+"	pushq %r14\n"
+"	pushq %r13\n"
+"	pushq %r12\n"
+"	pushq %r11\n"
+"	pushq %r10\n"
+"	pushq %r9\n"
+"	pushq %r8\n"
+"	pushq 0x50(%rsp)\n"
+"	pushq %rsi\n"
+"	pushq %rbp\n"
+"	pushq %rsp\n"
+"	pushq %rbx\n"
+"	pushq %rdx\n"
+"	pushq %rcx\n"
+"	pushq %rax\n"
+"	pushq 0x80(%rsp)\n"
+"	andq $~0x400, (%rsp)\n"
+"	popfq\n"
+"	movq %rsp, %rsi\n"
+"	call host_on_site\n"
+"	popq %rax\n"
+"	popq %rcx\n"
+"	popq %rdx\n"
+"	popq %rbx\n"
+"	addq $8, %rsp\n"
+"	popq %rbp\n"
+"	popq %rsi\n"
+"	addq $8, %rsp\n"
+"	popq %r8\n"
+"	popq %r9\n"
+"	popq %r10\n"
+"	popq %r11\n"
+"	popq %r12\n"
+"	popq %r13\n"
+"	popq %r14\n"
+"	popq %r15\n"
+"	popfq\n"
+"	ret\n"
+"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.popsection\n");
+
+/* kedr_sample.c's kedr_fast_stub (fast=1), calling host_on_site(); its
+ * counting-only shortcut adds to a plain global where the kernel has a
+ * per-cpu array */
+asm(
+"	.pushsection .text, \"ax\"\n"
+"	.globl kedr_fast_stub\n"
+"	.type kedr_fast_stub, @function\n"
+"kedr_fast_stub:\n"
 "	pushq %rax\n"
 "	lahf\n"
 "	seto %al\n"
@@ -267,7 +318,7 @@ asm(
 "	ret\n"
 "3:	popfq\n"
 "	ret\n"
-"	.size kedr_event_stub, .-kedr_event_stub\n"
+"	.size kedr_fast_stub, .-kedr_fast_stub\n"
 "	.popsection\n");
 
 /* ---- One module --------------------------------------------------------- */
@@ -322,11 +373,13 @@ static unsigned int mod_mismatches;
 /* Where each kind of thing the emitter treats specially was first seen */
 enum { FT_LOOP, FT_TRAMP, FT_FAMILY, FT_JL, FT_POP_RSP, FT_SHIFT, FT_STRING, FT_LOCKED,
        FT_XADD, FT_CMPXCHG, FT_JMP_MEM, FT_CALL_MEM, FT_RIP, FT_GS, FT_BITOP, FT_SETCC,
-       FT_CMOV, FT_UPDATE, FT_COLD_EXIT, FT_COUNT };
+       FT_CMOV, FT_UPDATE, FT_COLD_EXIT, FT_JUMP_REG, FT_JUMP_THUNK, FT_JUMP_MEM_EXIT,
+       FT_COUNT };
 static const char *const ft_name[FT_COUNT] = {
 	"loop", "trampoline", "cold-family-jump", "static-key", "pop-rsp", "shift-mem",
 	"string", "locked", "xadd", "cmpxchg", "jmp-mem", "call-mem", "rip-relative",
 	"gs", "bitop-mem", "setcc-mem", "cmov-mem", "update", "exit-in-cold",
+	"exit-jmp-reg", "exit-jmp-thunk", "exit-jmp-mem",
 };
 static unsigned long ft_count[FT_COUNT];
 static const char *ft_first[FT_COUNT];
@@ -402,6 +455,61 @@ static unsigned long sym_addr(unsigned int idx)
 	    M.secaddr[s->st_shndx])
 		return M.secaddr[s->st_shndx] + s->st_value;
 	return M.undef_base + (unsigned long)idx * 256;	/* a slot of its own */
+}
+
+static const char *const reg_names[16] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+/* the register a retpoline thunk jumps through, by its name, or -1 */
+static int thunk_reg_of_name(const char *name, int *kind)
+{
+	static const char *const prefix[2] = { "__x86_indirect_thunk_",
+					       "__x86_indirect_jump_thunk_" };
+	int k, r;
+
+	for (k = 0; k < 2; k++) {
+		if (strncmp(name, prefix[k], strlen(prefix[k])))
+			continue;
+		for (r = 0; r < 16; r++)
+			if (!strcmp(name + strlen(prefix[k]), reg_names[r])) {
+				*kind = k;
+				return r;
+			}
+	}
+	return -1;
+}
+
+/* the register of the thunk at @target, an undefined symbol's slot, or -1 */
+static int thunk_reg_at(unsigned long target)
+{
+	unsigned long idx;
+	int kind;
+
+	if (target < M.undef_base || (target - M.undef_base) % 256)
+		return -1;
+	idx = (target - M.undef_base) / 256;
+	if (!idx || idx >= M.nsym || M.sym[idx].st_shndx != SHN_UNDEF)
+		return -1;
+	return thunk_reg_of_name(M.str + M.sym[idx].st_name, &kind);
+}
+
+/* kedr_sample.c's kedr_jump_thunks[], for this module's fake addresses */
+static void find_thunks(void)
+{
+	size_t j;
+
+	memset(kedr_jump_thunks, 0, sizeof(kedr_jump_thunks));
+	for (j = 1; j < M.nsym; j++) {
+		int kind, r;
+
+		if (M.sym[j].st_shndx != SHN_UNDEF)
+			continue;
+		r = thunk_reg_of_name(M.str + M.sym[j].st_name, &kind);
+		if (r >= 0)
+			kedr_jump_thunks[kind][r] = M.undef_base + j * 256;
+	}
 }
 
 static bool is_exec(const Elf64_Shdr *s)
@@ -682,6 +790,7 @@ static int load_module(const char *path)
 	M.inst_end = M.inst_base;
 	relocate();
 	apply_native_paravirt();
+	find_thunks();
 	return 0;
 }
 
@@ -925,7 +1034,8 @@ static bool site_seq_at(const struct vctx *v, unsigned int pos)
 		return false;
 	return p[0] == 0x57 && p[1] == 0x48 && p[2] == 0xc7 && p[3] == 0xc7 &&
 		p[8] == 0xe8 && p[13] == 0x5f &&
-		v->f->inst + pos + 13 + rd32(p + 9) == (unsigned long)kedr_event_stub;
+		v->f->inst + pos + 13 + rd32(p + 9) ==
+		(unsigned long)(fast ? kedr_fast_stub : kedr_event_stub);
 }
 
 /* the inline count (kedr_sample.c, emit_site()): before the site sequence,
@@ -1103,6 +1213,10 @@ static const struct kedr_site *take_site(struct vctx *v, u8 kind)
 		return NULL;
 	}
 	S.site_kind[kind]++;
+	if (!fast && (inl || (s->flags & KEDR_SITE_COUNTED) || s->count[0] || s->count[1])) {
+		vbad(v, "fast=0: a site with an inline count, or a count for the fast stub");
+		return NULL;
+	}
 	if (!inl) {
 		if (s->flags & KEDR_SITE_COUNTED)
 			vbad(v, "a site marked counted inline, without the count");
@@ -1134,6 +1248,57 @@ static void expect_boundary(struct vctx *v, u8 kind, unsigned long pc)
 
 	if (s && s->pc != pc)
 		vbad(v, "%s site names 0x%lx, expected 0x%lx", kind_name[kind], s->pc, pc);
+}
+
+/*
+ * The exit site of a return or a jump. A jump through a register, through
+ * memory or through a retpoline thunk (the register is in the thunk's
+ * name) may stay in its function: its site names where the target is and
+ * the function's size, and the stub's counting-only shortcut must not
+ * count it (kedr_sample.c, jump_leaves()). Not from a .cold part.
+ */
+static void expect_exit(struct vctx *v, unsigned long exit_pc, const struct kedr_insn *in,
+			unsigned long target)
+{
+	const struct kedr_site *s = take_site(v, KEDR_SITE_EXIT);
+	u8 flags = 0;
+	int base = KEDR_REG_NONE;
+
+	if (!s)
+		return;
+	if (s->pc != exit_pc)
+		vbad(v, "exit site names 0x%lx, expected 0x%lx", s->pc, exit_pc);
+	if (!v->f->cold && in && in->flow == KEDR_FLOW_JMP_IND && in->has_mem) {
+		flags = KEDR_SITE_JUMP_MEM | (in->mem.rip ? KEDR_SITE_RIP : 0) |
+			(in->mem.addr32 ? KEDR_SITE_ADDR32 : 0);
+		seen(FT_JUMP_MEM_EXIT);
+	} else if (!v->f->cold && in && in->flow == KEDR_FLOW_JMP_IND) {
+		flags = KEDR_SITE_JUMP_REG;
+		base = (in->modrm & 7) | (in->rex & KEDR_REX_B ? 8 : 0);
+		seen(FT_JUMP_REG);
+	} else if (!v->f->cold && target && thunk_reg_at(target) >= 0) {
+		flags = KEDR_SITE_JUMP_REG;
+		base = thunk_reg_at(target);
+		seen(FT_JUMP_THUNK);
+	}
+	if ((s->flags & ~KEDR_SITE_COUNTED) != flags)
+		vbad(v, "exit site flags 0x%x, expected 0x%x", s->flags, flags);
+	if ((flags & KEDR_SITE_JUMP_REG) && s->base != base)
+		vbad(v, "computed exit through register %d, expected %d", s->base, base);
+	if (flags & KEDR_SITE_JUMP_MEM) {
+		unsigned long pc = v->f->addr + v->off;
+
+		if (in->mem.rip ? s->rip_addr != pc + in->length + in->mem.disp :
+		    s->base != in->mem.base || s->index != in->mem.index ||
+		    s->disp != in->mem.disp ||
+		    (in->mem.index != KEDR_REG_NONE && s->scale != in->mem.scale))
+			vbad(v, "computed exit: the site's operand is not the jump's");
+	}
+	if (flags && s->span != v->f->size)
+		vbad(v, "computed exit: span %u, expected the function's size %u", s->span,
+		     v->f->size);
+	if (flags && (s->count[0] || s->count[1] || (s->flags & KEDR_SITE_COUNTED)))
+		vbad(v, "computed exit counted without looking at its target");
 }
 
 /* which instructions' accesses the rules record */
@@ -1395,7 +1560,7 @@ static void verify_insn(struct vctx *v, unsigned int i, const struct kedr_insn *
 		expect_access(v, in, pc);
 	if (in->flow == KEDR_FLOW_RET || in->flow == KEDR_FLOW_JMP_IND ||
 	    (in->flow == KEDR_FLOW_JMP && outside)) {
-		expect_boundary(v, KEDR_SITE_EXIT, exit_pc);
+		expect_exit(v, exit_pc, in, in->flow == KEDR_FLOW_JMP ? target : 0);
 		if (f->cold)
 			seen(FT_COLD_EXIT);
 	}
@@ -1434,7 +1599,7 @@ static void verify_function(struct kedr_func *f)
 		vbad(&v, "body ends at +0x%x, body_size 0x%x", v.pos, f->body_size);
 	for (k = 0; k < v.ntramp && !v.bad; k++) {
 		v.off = 0;
-		expect_boundary(&v, KEDR_SITE_EXIT, exit_pc);
+		expect_exit(&v, exit_pc, NULL, v.tramp[k]);
 		if (v.bad)
 			break;
 		if (v.inst[v.pos] != KEDR_OP_JMP_REL32) {
@@ -1855,9 +2020,9 @@ int main(int argc, char **argv)
 
 	if (argc < 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "bench") &&
 			  strcmp(argv[1], "run"))) {
-		fprintf(stderr, "usage: %s check [-s] [-v] [-a BYTES] [-n N] [-S SEED] PATH...\n"
-			"       %s bench [-r R] PATH...\n"
-			"       %s run [-r R] WORKLOAD.o\n", argv[0], argv[0], argv[0]);
+		fprintf(stderr, "usage: %s check [-f 0|1] [-s] [-v] [-a BYTES] [-n N] [-S SEED] PATH...\n"
+			"       %s bench [-f 0|1] [-r R] PATH...\n"
+			"       %s run [-f 0|1] [-r R] WORKLOAD.o\n", argv[0], argv[0], argv[0]);
 		return 2;
 	}
 	mode = argv[1];
@@ -1875,6 +2040,8 @@ int main(int argc, char **argv)
 
 		if (!strcmp(argv[i], "-s")) {
 			process_sp_accesses = true;
+		} else if (!strcmp(argv[i], "-f") && i + 1 < argc) {
+			fast = atoi(argv[++i]);
 		} else if (!strcmp(argv[i], "-v")) {
 			verbose = true;
 		} else if (!strcmp(argv[i], "-a") && i + 1 < argc) {

@@ -43,8 +43,13 @@ static inline bool str_has_prefix(const char *s, const char *prefix)
 	return !strncmp(s, prefix, strlen(prefix));
 }
 
-/* part 2 of kedr_sample.c: a module parameter; the tool's -s sets it */
+/* part 2 of kedr_sample.c: module parameters; the tool's -s sets
+ * process_sp_accesses, -f 0 clears fast */
 static bool process_sp_accesses;
+static bool fast = true;
+/* and the retpoline thunks by register, which engine.c fills per module
+ * from the names of the undefined symbols */
+static unsigned long kedr_jump_thunks[2][16];
 
 /* the kernel's is_endbr() (asm/ibt.h of an IBT kernel): ENDBR64, or the
  * "osp nopl (%rax)" the loader seals an unused one into */
@@ -58,10 +63,11 @@ static inline bool is_endbr(u32 val)
 #define __stringify(x)		__stringify_1(x)
 #define KEDR_FTRACE_NOP_LEN	5
 
-/* part 6: the run-time stub, the store's flag and the counters; the
+/* part 6: the run-time stubs, the store's flag and the counters; the
  * tool's own stand in for them. In user space the %gs base is 0, so the
  * emitted "incq %gs:event_counts+8*type" adds to the tool's global. */
 void kedr_event_stub(void);
+void kedr_fast_stub(void);
 extern u8 kedr_store_full;
 extern unsigned long event_counts[8];
 #define __force

@@ -1,0 +1,99 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# tests/07-comment-facts.t: the transcripts in the comments of kedr_sample.c
+# are what a run gives, so that a change which changes them fails here
+# rather than leaving the comments stale. One lab run of the session the
+# header of kedr_sample.c shows (the cfake scenario of `make demo`), with
+# kedr_sample/functions read while the target is loaded; then, against
+# that run:
+#
+#   - the header's "[sample]" lines are the run's, in order;
+#   - the header's [Totals] line is the run's, and the records it shows
+#     are a run of consecutive records of the output (addresses aside:
+#     they change with every load);
+#   - so are the records in "DOC: The output";
+#   - each line of the sample in "DOC: Where is my function?" is a line of
+#     kedr_sample/functions (addresses aside).
+#
+# Numbers and all on the kernel series the header names ("6.1"); on
+# another kernel, where the sample target compiles to other code, only the
+# words are compared.
+
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/lib/tap.sh"
+
+src=$TAP_TOP/kedr_sample.c
+guest=$(lab_script comment-facts.sh <<'GUEST'
+cd /lab || exit 1
+insmod kedr_sample.ko target_name=kedr_sample_target || exit 1
+insmod kedr_sample_target.ko || exit 2
+echo hello > /dev/cfake0
+dd if=/dev/cfake0 bs=5 count=1 2>/dev/null; echo
+sed 's/^/FUNCS /' /sys/kernel/debug/kedr_sample/functions
+rmmod kedr_sample_target || exit 3
+dmesg | grep '\[sample\]' | sed 's/^\[ *[0-9.]*\] //; s/^/LOG /'
+sed 's/^/OUT /' /sys/kernel/debug/kedr_sample/output
+rmmod kedr_sample
+GUEST
+)
+lab_exec "$guest"
+is "$LAB_STATUS" 0 "the session ran in the lab (exit 0, no kernel problem)" ||
+	diag "$(tail -n 15 "$LAB_ERR" "$LAB_OUT")"
+run() { sed -n "s/^$1 //p" "$LAB_OUT"; }
+# comment BEGIN-ERE END-ERE LINE-ERE: the lines of a comment block of
+# kedr_sample.c that match LINE-ERE, without their " *   "
+comment() {
+	awk -v b="$1" -v e="$2" '$0 ~ b { on = 1 } on && $0 ~ e { exit } on' "$src" |
+		grep -E "^ \\*   $3" | sed 's/^ \*   //'
+}
+# contiguous FILE-A FILE-B: the lines of A are consecutive lines of B
+contiguous() {
+	python3 -c '
+import sys
+a = open(sys.argv[1]).read().splitlines()
+b = open(sys.argv[2]).read().splitlines()
+sys.exit(0 if a and any(b[i:i + len(a)] == a for i in range(len(b))) else 1)' "$1" "$2"
+}
+
+series=$(sed -n 's/.* run on Debian 12.s \([0-9.]*\) kernel.*/\1/p' "$src" | head -1)
+kver=$(lab_kver)
+note "the header names kernel $series; the lab runs $kver"
+ok "the header says which kernel series it was made on ($series)" test -n "$series"
+if [ -n "$series" ] && [ "${kver#"$series".}" != "$kver" ]; then
+	digits() { cat; }
+else
+	digits() { sed -E 's/[0-9]+/N/g'; }	# another kernel: words only
+	note "another kernel: numbers are not compared"
+fi
+mask() { sed -E 's/0x[0-9a-f]+/0x.../g' | digits; }
+
+run OUT | mask >"$TAP_TMP/out"
+like "$(head -1 "$TAP_TMP/out")" '^\[Totals\]' "the run's output starts with [Totals]"
+
+# ---- the header ----------------------------------------------------------
+comment '^ \* A session' '^ \*/' '\[sample\] ' | digits >"$TAP_TMP/h-log"
+run LOG | digits >"$TAP_TMP/log"
+is "$(cat "$TAP_TMP/log")" "$(cat "$TAP_TMP/h-log")" "the header's [sample] lines are the run's"
+is "$(comment '^ \* A session' '^ \*/' '\[Totals\]' | mask)" "$(head -1 "$TAP_TMP/out")" \
+	"the header's [Totals] line is the run's"
+comment '^ \* A session' '^ \*/' 'TID=' | mask >"$TAP_TMP/h-rec"
+ok "the header's records ($(wc -l <"$TAP_TMP/h-rec")) are consecutive records of the run" \
+	contiguous "$TAP_TMP/h-rec" "$TAP_TMP/out"
+
+# ---- DOC: The output -----------------------------------------------------
+comment 'DOC: The output' '^ \*/' 'TID=' | mask >"$TAP_TMP/o-rec"
+ok "DOC: The output: its records ($(wc -l <"$TAP_TMP/o-rec")) are consecutive records of the run" \
+	contiguous "$TAP_TMP/o-rec" "$TAP_TMP/out"
+is "$(comment 'DOC: The output' '^ \*/' '\[Totals\]' | mask)" "$(head -1 "$TAP_TMP/out")" \
+	"DOC: The output: its [Totals] line is the run's"
+
+# ---- DOC: Where is my function? ------------------------------------------
+run FUNCS | mask >"$TAP_TMP/funcs"
+comment 'DOC: Where is my function' '^ \*/' '[a-z_]+ 0x' | mask >"$TAP_TMP/f-doc"
+ok "DOC: Where is my function?: it shows lines of kedr_sample/functions" test -s "$TAP_TMP/f-doc"
+while IFS= read -r l; do
+	ok "kedr_sample/functions has: $l" grep -qxF "$l" "$TAP_TMP/funcs"
+done <"$TAP_TMP/f-doc"
+
+done_testing
