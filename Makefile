@@ -57,10 +57,11 @@ export LAB_KERNEL
 LAB_KVER = $(shell cat $(TOP)/build/lab/$(LAB_KERNEL)/kernel-version)
 LAB_KDIR = /lib/modules/$(LAB_KVER)/build
 LAB_MODDIR = $(TOP)/build/mod/$(LAB_KVER)
-# what kbuild reads to build the modules (mirrored into LAB_MODDIR)
-MOD_SRCS = $(patsubst $(TOP)/%,%,$(wildcard $(TOP)/Makefile $(TOP)/*.c $(TOP)/*.h \
-	$(TOP)/sample_target/Kbuild $(TOP)/sample_target/*.[chS] \
-	$(TOP)/tests/modules/Kbuild $(TOP)/tests/modules/*.[chS]))
+# what kbuild reads to build the modules (mirrored into LAB_MODDIR; not
+# the *.mod.c that an in-tree build leaves: kbuild writes its own)
+MOD_SRCS = $(filter-out %.mod.c,$(patsubst $(TOP)/%,%,$(wildcard $(TOP)/Makefile \
+	$(TOP)/*.c $(TOP)/*.h $(TOP)/sample_target/Kbuild $(TOP)/sample_target/*.[chS] \
+	$(TOP)/tests/modules/Kbuild $(TOP)/tests/modules/*.[chS])))
 
 .PHONY: all modules clean lab lab-modules check demo sweep
 

@@ -23,6 +23,7 @@ ok "the corpus: the lab kernel's modules ($(lab_kver))" test -n "$K" -a -d "$K" 
 	sed 's/^/# /' "$TAP_TMP/corpus" >&2
 	done_testing
 }
+# shellcheck disable=SC2317 # called through ok
 build_engine() { make -s -C "$TAP_TOP" -f tests/engine.mk engine-tools >"$TAP_TMP/build" 2>&1; }
 ok "the engine builds (make -f tests/engine.mk engine-tools)" build_engine || {
 	tail -20 "$TAP_TMP/build" | sed 's/^/# /' >&2
