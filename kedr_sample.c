@@ -3219,8 +3219,9 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
  *
  * A target whose instances do not all fit is instrumented as far as they
  * do: fit_in_area() (part 9) gives each function and its .cold parts room
- * together, in address order, and leaves alone the families that find
- * none, reporting them like any other function left alone.
+ * together, the core functions first, then the init ones, each in address
+ * order, and leaves alone the families that find none, reporting them like
+ * any other function left alone.
  *
  * The sites (struct kedr_site) are data. They go to pages of their own
  * from module_alloc(): writable while they are filled, then read-only, never
@@ -4049,10 +4050,14 @@ static unsigned long family_size(const struct kedr_func *funcs, unsigned int n,
  * @room:  the bytes of the area
  *
  * A function and its .cold parts jump into each other's instances, so
- * they take room together or not at all. Families are taken in address
- * order; one that does not fit is left alone, and the next are still tried:
- * a smaller one may fit. Nothing else ties two instances together (calls
- * and jumps to other functions go through their originals).
+ * they take room together or not at all. The families of the core code
+ * are taken first, in address order, then those of the init code, as their
+ * instances lie in the area (where the init text lies, above or below the
+ * core text, is the allocator's choice: in the 6.12 lab fat's was below,
+ * and which functions get room must not depend on it). One that does not
+ * fit is left alone, and the next are still tried: a smaller one may fit.
+ * Nothing else ties two instances together (calls and jumps to other
+ * functions go through their originals).
  *
  * Return: the bytes the instances left out would have needed.
  */
@@ -4060,20 +4065,23 @@ static unsigned long fit_in_area(struct kedr_func *funcs, unsigned int n,
 				 unsigned long room)
 {
 	unsigned long used = 0, left_out = 0, size;
-	unsigned int i;
+	unsigned int i, init;
 
-	for (i = 0; i < n; i++) {
-		struct kedr_func *f = &funcs[i];
+	for (init = 0; init <= 1; init++) {	/* the core code, then init */
+		for (i = 0; i < n; i++) {
+			struct kedr_func *f = &funcs[i];
 
-		if (f->skip || f->parent)	/* a part comes with its parent */
-			continue;
-		size = family_size(funcs, n, f);
-		if (used + size <= room) {
-			used += size;
-			continue;
+			/* NB: a part comes with its parent */
+			if (f->skip || f->parent || f->init != init)
+				continue;
+			size = family_size(funcs, n, f);
+			if (used + size <= room) {
+				used += size;
+				continue;
+			}
+			skip_function(f, no_room, 0);
+			left_out += size;
 		}
-		skip_function(f, no_room, 0);
-		left_out += size;
 	}
 	for (i = 0; i < n; i++)
 		if (funcs[i].parent && funcs[i].parent->skip == no_room)

@@ -819,6 +819,8 @@ static void collect_functions(void)
 		f->addr = M.secaddr[s->st_shndx] + s->st_value;
 		f->size = s->st_size;
 		f->name = M.str + s->st_name;
+		/* as the loader: .init* sections are the init text */
+		f->init = !strncmp(M.shstr + M.sh[s->st_shndx].sh_name, ".init", 5);
 		f->cold = strstr(f->name, ".cold") != NULL;
 		M.nr_funcs++;
 	}
