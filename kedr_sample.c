@@ -33,8 +33,8 @@
  *   # dmesg | grep '\[sample\]'
  *   [sample] waiting for "kedr_sample_target"
  *   [sample] target "kedr_sample_target" is coming: core text 4096 bytes, init text 4096 bytes
- *   [sample] 8 functions, 1411 bytes (7 in core text, 1 in init text), 0 .cold parts, 2 aliases folded
- *   [sample] instrumented 8 functions, left alone 0; original code 1411 bytes, instrumented code 3872 bytes (core 2448, init 1424), 77 sites
+ *   [sample] 8 functions, 1408 bytes (7 in core text, 1 in init text), 0 .cold parts, 2 aliases folded
+ *   [sample] instrumented 8 functions, left alone 0; original code 1408 bytes, instrumented code 3872 bytes (core 2448, init 1424), 77 sites
  *   [sample] target "kedr_sample_target" is live: instances of init functions freed
  *   [sample] target "kedr_sample_target" is going: 64 reads, 23 writes, 0 locked updates, 9 entries, 9 exits; 105 events stored
  *   # rmmod kedr_sample
@@ -4937,7 +4937,7 @@ DEFINE_SEQ_ATTRIBUTE(output);
  *
  *   cfake_open 0xffffffffc0706280 77 instance 0xffffffffc02f26e0 263
  *   cfake_exit 0xffffffffc0706344 11 instance 0xffffffffc02f2950 53
- *   cfake_init 0xffffffffc070c000 603 instance gone
+ *   cfake_init 0xffffffffc070c000 600 instance gone
  *
  * so kedr_area+0x1a40 is the instance that starts at kedr_area + 0x1a40.
  */
