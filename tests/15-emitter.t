@@ -19,20 +19,9 @@
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
-# The corpus: the lab kernel's own modules.  Without it or the engine the
-# oracle cannot run: that is a failure, not a skip.
-K=$(lab_corpus 2>"$TAP_TMP/corpus")
-ok "the corpus: the lab kernel's modules ($(lab_kver))" test -n "$K" -a -d "$K" || {
-	sed 's/^/# /' "$TAP_TMP/corpus" >&2
-	done_testing
-}
-# shellcheck disable=SC2317 # called through ok
-build_engine() { make -s -C "$TAP_TOP" -f tests/engine.mk engine-tools >"$TAP_TMP/build" 2>&1; }
-ok "the engine builds (make -f tests/engine.mk engine-tools)" build_engine || {
-	tail -20 "$TAP_TMP/build" | sed 's/^/# /' >&2
-	done_testing
-}
-ENGINE=$TAP_TOP/build/engine/engine
+# The corpus (the lab kernel's own modules) and the engine: without them
+# the oracle cannot run, a failure, not a skip.
+engine_ready
 # chosen: the only LOOP of the corpus (gsmi), conditional tail calls
 # (poly1305), a memory shift and .cold families (intel-uncore), many .cold
 # parts and static keys (ext4), and f2fs: one of the few modules of 6.12

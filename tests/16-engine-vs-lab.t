@@ -14,17 +14,7 @@
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
 
-K=$(lab_corpus 2>"$TAP_TMP/corpus")
-ok "the corpus: the lab kernel's modules ($(lab_kver))" test -n "$K" -a -d "$K" || {
-	sed 's/^/# /' "$TAP_TMP/corpus" >&2
-	done_testing
-}
-# shellcheck disable=SC2317 # called through ok
-build_engine() { make -s -C "$TAP_TOP" -f tests/engine.mk engine-tools >"$TAP_TMP/build" 2>&1; }
-ok "the engine builds (make -f tests/engine.mk engine-tools)" build_engine || {
-	tail -20 "$TAP_TMP/build" | sed 's/^/# /' >&2
-	done_testing
-}
+engine_ready
 # name in the guest, how the guest loads it, the .ko on the host
 MODS="kedr_sample_target|insmod /lab/kedr_sample_target.ko|$(lab_modbuild)/sample_target/kedr_sample_target.ko
 vfat|modprobe vfat|$K/fs/fat/vfat.ko

@@ -41,6 +41,9 @@
 #   lab_corpus    its Debian modules as plain .ko files: "$(lab_moddir)/kernel",
 #                 or a decompressed copy of it in build/corpus/<ver>/kernel
 #                 when they are compressed (6.12's are .ko.xz)
+#   engine_ready  K = lab_corpus, ENGINE = the user-space engine, built:
+#                 each asserted (a test); without them the test ends there,
+#                 failed, saying why (an oracle that cannot run)
 #   lab_modbuild  where the project's modules are built for it (make
 #                 lab-modules): build/mod/<ver>, e.g.
 #                 "$(lab_modbuild)/sample_target/kedr_mech_target.ko"
@@ -176,6 +179,24 @@ lab_moddir() {
 
 lab_corpus() {
 	"$TAP_TOP/tests/vm/corpus"
+}
+
+# shellcheck disable=SC2317 # called through ok
+_build_engine() {
+	make -s -C "$TAP_TOP" -f tests/engine.mk engine-tools >"$TAP_TMP/build" 2>&1
+}
+
+engine_ready() {
+	K=$(lab_corpus 2>"$TAP_TMP/corpus")
+	ok "the corpus: the lab kernel's modules ($(lab_kver))" test -n "$K" -a -d "$K" || {
+		sed 's/^/# /' "$TAP_TMP/corpus" >&2
+		done_testing
+	}
+	ok "the engine builds (make -f tests/engine.mk engine-tools)" _build_engine || {
+		tail -20 "$TAP_TMP/build" | sed 's/^/# /' >&2
+		done_testing
+	}
+	ENGINE=$TAP_TOP/build/engine/engine
 }
 
 lab_modbuild() {
