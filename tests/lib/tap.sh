@@ -196,6 +196,7 @@ engine_ready() {
 		tail -20 "$TAP_TMP/build" | sed 's/^/# /' >&2
 		done_testing
 	}
+	# shellcheck disable=SC2034 # for the test that called it
 	ENGINE=$TAP_TOP/build/engine/engine
 }
 
