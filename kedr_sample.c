@@ -1579,9 +1579,125 @@ MODULE_PARM_DESC(num_records, "How many events to store (1..4194304, default 512
 
 static struct kedr_record *records;	/* num_records slots */
 static atomic_long_t nr_claimed;	/* slots handed out so far */
-u8 kedr_store_full;	/* fast=1: all claimed, the stub only counts (not
+u8 kedr_store_full;	/* store nothing: all claimed, or recording off (not
 			 * static: kedr_fast_stub, in assembly, reads it) */
 static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
+
+/**
+ * DOC: What the store keeps: the switch, and the first or the last
+ *
+ * A store of num_records slots fills up fast: with a real module (fat under
+ * a file system, say) the first 512 events are all from its init and from
+ * mounting, and the write you wanted to watch is only counted. ftrace
+ * answers this with two ideas, and so does kedr_sample:
+ *
+ *  - A switch, like ftrace's ``tracing_on``: the debugfs file
+ *    kedr_sample/recording (write ``0`` or ``1``; the parameter recording=0
+ *    starts with it off). While it is off every event is still counted,
+ *    but none is stored. It is a byte the recorder reads, kedr_store_full:
+ *    nonzero means "store nothing", because the store is full or because
+ *    recording is off, so with fast=1 an event while recording is off
+ *    costs what one after a full store costs. The file's writers take a
+ *    mutex; the recorder takes no lock, it only reads the byte.
+ *  - keep=first (the default, KEDR's way) keeps the first num_records
+ *    events; keep=last keeps the last ones in a ring that overwrites the
+ *    oldest, as ftrace's buffer does by default. The ring is never full, so
+ *    with keep=last every event stored goes the whole way to record_event(),
+ *    fast=1 or not: "make bench" measures what that costs.
+ *
+ * Both keep the events in the order in which they claimed their slot: one
+ * atomic increment of nr_claimed gives each event its number, and event
+ * number n goes to slot n (keep=first) or n % num_records (keep=last). A
+ * CPU claims its events in the order it meets them, an interrupt's events
+ * in between, so the output is in time order for each CPU; between CPUs,
+ * it is the order of their increments, which happen just before the
+ * access (the site runs before the original instruction).
+ *
+ * In the ring two writers can meet in one slot: while one writes a
+ * record, num_records more events may be claimed (by other CPUs, or by an
+ * NMI on this one) and the last of them wants the same slot. So each slot
+ * has a number, ring_seq: the event it holds, plus one (0: none), with
+ * KEDR_RING_BUSY while a writer fills it. A writer takes the slot with one
+ * cmpxchg, and only if nobody is filling it and it holds an older event;
+ * otherwise its event is lost, never torn. The output, read when the
+ * target is gone and none of its code runs, shows a slot only if it holds
+ * the event its position asks for, and says how many were lost.
+ */
+/* [snippet:recording] */
+static bool recording = true;	/* the switch: store events (debugfs recording) */
+module_param(recording, bool, 0444);
+MODULE_PARM_DESC(recording, "Store events from the start (default 1); then see debugfs kedr_sample/recording");
+
+static bool keep_last;		/* keep=last: the store is a ring */
+
+/* keep=: "first" or "last", anything else fails insmod */
+static int keep_set(const char *val, const struct kernel_param *kp)
+{
+	if (sysfs_streq(val, "first") || sysfs_streq(val, "last")) {
+		keep_last = sysfs_streq(val, "last");
+		return 0;
+	}
+	pr_err("keep is \"%s\"; it must be \"first\" or \"last\"\n", val);
+	return -EINVAL;
+}
+
+static int keep_get(char *buf, const struct kernel_param *kp)
+{
+	return sysfs_emit(buf, "%s\n", keep_last ? "last" : "first");
+}
+
+static const struct kernel_param_ops keep_ops = {
+	.set = keep_set,
+	.get = keep_get,
+};
+module_param_cb(keep, &keep_ops, NULL, 0444);
+MODULE_PARM_DESC(keep, "When more events come than num_records, store the \"first\" (default) or the \"last\"");
+
+static unsigned long *ring_seq;	/* keep=last: per slot, its event + 1 */
+#define KEDR_RING_BUSY	(1UL << 63)	/* in ring_seq: a writer fills the slot */
+
+/* What was counted while recording was on: before the last switch-on, and at it */
+static unsigned long counted_on[KEDR_EV_COUNT], counted_at_on[KEDR_EV_COUNT];
+static DEFINE_MUTEX(recording_mutex);	/* the switch's writers */
+
+/**
+ * ring_store() - keep=last: store an event in the ring
+ * @s:    the site
+ * @addr: see struct kedr_record
+ * @size: see struct kedr_record
+ * @type: enum kedr_event_type
+ */
+static notrace void ring_store(const struct kedr_site *s, unsigned long addr,
+			       unsigned long size, unsigned int type)
+{
+	unsigned long n = atomic_long_inc_return(&nr_claimed);	/* event n - 1 */
+	unsigned long slot = (n - 1) % num_records;
+	unsigned long old = READ_ONCE(ring_seq[slot]);
+	struct kedr_record *r = &records[slot];
+
+	/* NB: a slot being filled, or holding a newer event: ours is lost */
+	if ((old & KEDR_RING_BUSY) || old >= n ||
+	    cmpxchg(&ring_seq[slot], old, n | KEDR_RING_BUSY) != old)
+		return;
+	r->tid = (unsigned long)current;
+	r->pc = s->pc;
+	r->addr = addr;
+	r->size = size;
+	r->type = type;
+	smp_store_release(&ring_seq[slot], n);
+}
+
+/* At COMING (with the records): a new target, nothing stored or counted */
+static void reset_recording(void)
+{
+	mutex_lock(&recording_mutex);
+	memset(ring_seq, 0, num_records * sizeof(*ring_seq));
+	memset(counted_on, 0, sizeof(counted_on));
+	memset(counted_at_on, 0, sizeof(counted_at_on));
+	WRITE_ONCE(kedr_store_full, !READ_ONCE(recording));
+	mutex_unlock(&recording_mutex);
+}
+/* [/snippet:recording] */
 
 /**
  * record_event() - count an event, and store it if there is room
@@ -1604,6 +1720,12 @@ static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 
 	if (!(s->flags & KEDR_SITE_COUNTED))
 		this_cpu_inc(event_counts[type]);
+	if (READ_ONCE(kedr_store_full))	/* full, or recording is off */
+		return;
+	if (keep_last) {
+		ring_store(s, addr, size, type);
+		return;
+	}
 	/* NB: read first, so that a full store costs no atomic operation */
 	i = atomic_long_read(&nr_claimed);
 	if (i < num_records)
@@ -1645,6 +1767,126 @@ static long events_stored(void)
 {
 	return min_t(long, atomic_long_read(&nr_claimed), num_records);
 }
+
+/* [snippet:recording-file] */
+/**
+ * set_recording() - turn the switch, and account for what it counted
+ * @on: store events from now on, or not
+ *
+ * The byte kedr_store_full changes last when turning on, first when
+ * turning off. An event on another CPU at that moment may be stored or
+ * not; every event is counted either way, and "counted while recording"
+ * is the totals' growth between switch-on and switch-off.
+ */
+static void set_recording(bool on)
+{
+	unsigned int t;
+
+	mutex_lock(&recording_mutex);
+	if (on != READ_ONCE(recording)) {
+		if (!on)
+			WRITE_ONCE(kedr_store_full, 1);
+		for (t = 0; t < KEDR_EV_COUNT; t++) {
+			if (on)
+				counted_at_on[t] = event_total(t);
+			else
+				counted_on[t] += event_total(t) - counted_at_on[t];
+		}
+		WRITE_ONCE(recording, on);
+		if (on)		/* NB: keep=first and all claimed: still full */
+			WRITE_ONCE(kedr_store_full, !keep_last &&
+				   atomic_long_read(&nr_claimed) >= num_records);
+	}
+	mutex_unlock(&recording_mutex);
+}
+
+/* How many events of a type were counted while recording was on */
+static unsigned long counted_recording(unsigned int t)
+{
+	unsigned long n;
+
+	mutex_lock(&recording_mutex);
+	n = counted_on[t];
+	if (READ_ONCE(recording))
+		n += event_total(t) - counted_at_on[t];
+	mutex_unlock(&recording_mutex);
+	return n;
+}
+
+/* debugfs kedr_sample/recording, read: "1" or "0" */
+static ssize_t recording_read(struct file *file, char __user *ubuf,
+			      size_t count, loff_t *ppos)
+{
+	char buf[2] = { READ_ONCE(recording) ? '1' : '0', '\n' };
+
+	return simple_read_from_buffer(ubuf, count, ppos, buf, sizeof(buf));
+}
+
+/* debugfs kedr_sample/recording, write: "1" or "0", a newline allowed */
+static ssize_t recording_write(struct file *file, const char __user *ubuf,
+			       size_t count, loff_t *ppos)
+{
+	char buf[2] = "";
+
+	if (count < 1 || count > 2 || copy_from_user(buf, ubuf, count))
+		return -EINVAL;
+	if ((buf[0] != '0' && buf[0] != '1') || (count == 2 && buf[1] != '\n'))
+		return -EINVAL;
+	set_recording(buf[0] == '1');
+	return count;
+}
+
+static const struct file_operations recording_fops = {
+	.owner = THIS_MODULE,
+	.read = recording_read,
+	.write = recording_write,
+	.llseek = default_llseek,
+};
+
+/* The record at position @i of the output: for keep=last, from the oldest */
+static struct kedr_record *stored_record(long i)
+{
+	static struct kedr_record lost;		/* KEDR_EV_NONE: prints nothing */
+	long n = atomic_long_read(&nr_claimed), k;
+
+	if (!keep_last)
+		return &records[i];
+	k = max_t(long, n - num_records, 0) + i;	/* the event wanted */
+	if (READ_ONCE(ring_seq[k % num_records]) != k + 1)
+		return &lost;
+	return &records[k % num_records];
+}
+
+/**
+ * show_recording() - the output's lines about the switch and the store
+ * @m: the seq_file
+ *
+ * After [Totals]: what was counted while recording was on, then what the
+ * store kept and what it did not.
+ */
+static void show_recording(struct seq_file *m)
+{
+	long i, stored = 0, wanted = events_stored();
+	unsigned long on = 0;
+	unsigned int t;
+
+	seq_printf(m, "[Totals while recording] reads: %lu; writes: %lu; locked updates: %lu.\n",
+		   counted_recording(KEDR_EV_READ), counted_recording(KEDR_EV_WRITE),
+		   counted_recording(KEDR_EV_LOCKED));
+	for (i = 0; i < wanted; i++)
+		stored += stored_record(i)->type != KEDR_EV_NONE;
+	if (keep_last) {
+		seq_printf(m, "[Store] keep=last num_records=%u: %ld stored, %ld overwritten, %ld lost.\n",
+			   num_records, stored,
+			   atomic_long_read(&nr_claimed) - wanted, wanted - stored);
+		return;
+	}
+	for (t = 0; t < KEDR_EV_COUNT; t++)
+		on += counted_recording(t);
+	seq_printf(m, "[Store] keep=first num_records=%u: %ld stored, %ld not stored (the store was full).\n",
+		   num_records, stored, max_t(long, on - stored, 0));
+}
+/* [/snippet:recording-file] */
 
 /**
  * segment_base() - the base address of %fs or %gs in the kernel
@@ -4609,7 +4851,7 @@ static void reset_records(void)
 
 	memset(records, 0, num_records * sizeof(*records));
 	atomic_long_set(&nr_claimed, 0);
-	WRITE_ONCE(kedr_store_full, 0);
+	reset_recording();
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < KEDR_EV_COUNT; i++)
 			per_cpu(event_counts[i], cpu) = 0;
@@ -4826,7 +5068,7 @@ static void *output_start(struct seq_file *m, loff_t *pos)
 		return SEQ_START_TOKEN;
 	if (*pos > events_stored())
 		return NULL;
-	return &records[*pos - 1];
+	return stored_record(*pos - 1);
 }
 
 /**
@@ -4842,7 +5084,7 @@ static void *output_next(struct seq_file *m, void *v, loff_t *pos)
 	++*pos;
 	if (*pos > events_stored())
 		return NULL;
-	return &records[*pos - 1];
+	return stored_record(*pos - 1);
 }
 
 /**
@@ -4893,6 +5135,7 @@ static int output_show(struct seq_file *m, void *v)
 		seq_printf(m, "[Totals] reads: %lu; writes: %lu; locked updates: %lu.\n",
 			   event_total(KEDR_EV_READ), event_total(KEDR_EV_WRITE),
 			   event_total(KEDR_EV_LOCKED));
+		show_recording(m);
 		return 0;
 	}
 	switch (r->type) {
@@ -5048,9 +5291,13 @@ static int __init kedr_sample_init(void)
 		return err;
 	find_jump_thunks();
 	records = vzalloc(array_size(num_records, sizeof(*records)));
-	if (!records)
-		return -ENOMEM;
+	ring_seq = vzalloc(array_size(num_records, sizeof(*ring_seq)));
+	if (!records || !ring_seq) {
+		err = -ENOMEM;
+		goto out_records;
+	}
 	debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
+	debugfs_create_file("recording", 0644, debugfs_dir, NULL, &recording_fops);
 	debugfs_create_file("output", 0444, debugfs_dir, NULL, &output_fops);
 	debugfs_create_file("functions", 0444, debugfs_dir, NULL,
 			    &functions_fops);
@@ -5075,6 +5322,8 @@ out_die:
 	unregister_die_notifier(&die_nb);
 out_debugfs:
 	debugfs_remove_recursive(debugfs_dir);
+out_records:
+	vfree(ring_seq);
 	vfree(records);
 	return err;
 }
@@ -5091,6 +5340,7 @@ static void __exit kedr_sample_exit(void)
 	unregister_die_notifier(&die_nb);
 	debugfs_remove_recursive(debugfs_dir);
 	free_functions(&tgt);
+	vfree(ring_seq);
 	vfree(records);
 	pr_info("unloaded\n");
 }
