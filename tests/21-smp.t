@@ -67,6 +67,7 @@ ok "rmmod kedr_sample" rmmod kedr_sample
 awk '
 function kind(k) { return k == "read" ? 1 : k == "write" ? 2 : 3 }
 /^\[Totals\]/ { gsub(/[;.]/, ""); t[1] = $3; t[2] = $5; t[3] = $8; next }
+/^\[/ { next }	# [Totals while recording], [Store]
 $2 == "entry:" || $2 == "exit:" {
 	d[$1] += $2 == "entry:" ? 1 : -1
 	if ($2 == "entry:" && $0 ~ /\("kit_run"\)/) { runs[$1]++; inrun[$1] = 1 }

@@ -159,6 +159,8 @@ for my $line (@out) {
 			(defined $func_size{$f} && $func_size{$f} != $fsize));
 		push @rec, { tid => $tid, kind => $kind, func => $f,
 			     text => "$kind $f+$off $addr $size" };
+	} elsif ($line =~ /^\[(Totals while recording|Store)\] /) {
+		# what was counted while recording, what the store kept
 	} elsif ($line ne '') {
 		push @bad_format, $line;
 	}
