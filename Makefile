@@ -4,8 +4,8 @@
 #
 #   make                  build kedr_sample.ko and the sample targets against
 #                         KDIR (default: the running kernel's headers)
-#   make demo             build, boot the lab, run the cfake scenario, print
-#                         what kedr_sample produced
+#   make demo             build, boot the lab, run the cfake scenario and
+#                         the fat one, print what kedr_sample produced
 #   make check            build everything and run every test under prove
 #   make doc              render the walkthrough (with output captured in the lab)
 #                         to build/doc/walkthrough.html
@@ -123,7 +123,7 @@ sweep: lab-modules
 	$(TOP)/tests/sweep/run
 
 demo: lab-modules
-	@$(TOP)/tests/vm/run --timeout 300 $(TOP)/tests/demo.sh
+	@$(TOP)/tests/vm/run --timeout 300 --modules "vfat loop nls_cp437 nls_ascii" $(TOP)/tests/demo.sh
 
 clean:
 	-[ -d $(KDIR) ] && $(MAKE) -C $(KDIR) M=$(TOP) clean

@@ -1768,7 +1768,7 @@ static long events_stored(void)
 	return min_t(long, atomic_long_read(&nr_claimed), num_records);
 }
 
-/* [snippet:recording-file] */
+/* [snippet:recording-switch] */
 /**
  * set_recording() - turn the switch, and account for what it counted
  * @on: store events from now on, or not
@@ -1812,6 +1812,7 @@ static unsigned long counted_recording(unsigned int t)
 	mutex_unlock(&recording_mutex);
 	return n;
 }
+/* [/snippet:recording-switch] */
 
 /* debugfs kedr_sample/recording, read: "1" or "0" */
 static ssize_t recording_read(struct file *file, char __user *ubuf,
@@ -1843,6 +1844,7 @@ static const struct file_operations recording_fops = {
 	.llseek = default_llseek,
 };
 
+/* [snippet:recording-output] */
 /* The record at position @i of the output: for keep=last, from the oldest */
 static struct kedr_record *stored_record(long i)
 {
@@ -1886,7 +1888,7 @@ static void show_recording(struct seq_file *m)
 	seq_printf(m, "[Store] keep=first num_records=%u: %ld stored, %ld not stored (the store was full).\n",
 		   num_records, stored, max_t(long, on - stored, 0));
 }
-/* [/snippet:recording-file] */
+/* [/snippet:recording-output] */
 
 /**
  * segment_base() - the base address of %fs or %gs in the kernel

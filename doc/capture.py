@@ -11,7 +11,9 @@
                           after patching and its instance, disassembled; the
                           [sample] log lines; the trace; the session;
                           then once more (doc/capture-big.sh) with amdgpu,
-                          too big for the area: its log and functions
+                          too big for the area: its log and functions;
+                          and make demo's fat scenario (tests/demo.sh):
+                          its session and trace
     capture.py --lab --kernel SERIES
                           the same on the lab kernel SERIES (LAB_KERNEL: 6.12
                           for the chapter "What 6.12 changed"), each capture
@@ -434,6 +436,49 @@ def lab_big_captures(out, top):
     return 0 if p.returncode == 0 else 1
 
 
+FAT_CAPTURES = ("fat-session", "fat-trace")
+
+
+def lab_fat_captures(out, top):
+    """make demo's second scenario (tests/demo.sh, from "### 2. fat" on):
+    fat under a vfat image, recording switched on around one write(2).
+    fat-session: its commands; fat-trace: the output it printed."""
+    cmd = [os.path.join(top, "tests/vm/run"), "--timeout", "300",
+           "--modules", "vfat loop nls_cp437 nls_ascii", os.path.join(top, "tests/demo.sh")]
+    print("capture: " + " ".join(cmd), file=sys.stderr)
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    with open(os.path.join(out.dir, "lab-fat-output.log"), "w") as f:
+        f.write(p.stdout + "\n--- stderr\n" + p.stderr + f"\n--- exit status {p.returncode}\n")
+    # the guest's lines, without the kernel's console messages
+    lines = [l for l in p.stdout.splitlines()
+             if not re.match(r"\[\s*\d+\.\d+\] ", l) and not l.startswith("=== lab")]
+    start = next((i for i, l in enumerate(lines) if l.startswith("### 2. fat")), None)
+    cat = "### cat /sys/kernel/debug/kedr_sample/output"
+    try:
+        with open(os.path.join(top, "build", "lab", os.environ.get("LAB_KERNEL") or "6.1",
+                               "kernel-version")) as f:
+            kernel = f.read().strip()
+    except OSError:
+        kernel = ""
+    if p.returncode != 0 or start is None or cat not in lines[start:] or not kernel:
+        why = (p.stderr.strip().splitlines() or [f"exit status {p.returncode}"])[-1]
+        for name in FAT_CAPTURES:
+            out.fail(name, f"the lab run of tests/demo.sh failed: {why} (build/doc/captures/lab-fat-output.log)")
+        return 1
+    part = lines[start + 1:]
+    at = part.index(cat)
+    session = [l.replace("### ", "# ", 1) for l in part[:at + 1]]
+    trace = []
+    for l in part[at + 1:]:
+        if l.startswith("### "):
+            break
+        trace.append(l)
+    hdr = f"source=lab kernel={kernel} date={today()} target=fat script=tests/demo.sh"
+    out.write("fat-session", hdr, "\n".join(session))
+    out.write("fat-trace", hdr, "\n".join(trace))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--top", default=os.path.abspath(os.path.join(os.path.dirname(__file__), "..")))
@@ -451,8 +496,9 @@ def main():
         host_captures(out, a.top)
     if a.lab:
         status = lab_captures(out, a.top)
-        if not a.kernel:    # amdgpu's capture: the default kernel's only
+        if not a.kernel:    # amdgpu's and fat's captures: the default kernel's only
             status |= lab_big_captures(out, a.top)
+            status |= lab_fat_captures(out, a.top)
     return status
 
 

@@ -116,7 +116,8 @@ def main():
         for w, what in (('buf', 'buffer loop (load, store, RMW)'), ('chase', 'pointer chasing')):
             plain = res[('plain', w)]
             for mode, label in (('count', 'counting only, fast=1'), ('store', 'store not full, fast=1'),
-                                ('count0', 'counting only, fast=0'), ('store0', 'store not full, fast=0')):
+                                ('count0', 'counting only, fast=0'), ('store0', 'store not full, fast=0'),
+                                ('ring', 'keep=last (a ring of 65536, never full), fast=1')):
                 ins = res[(mode, w)]
                 ratios = [i / p for i, p in zip(ins, plain)]
                 # [Totals] of a load with the run, less that of a load without,

@@ -54,6 +54,7 @@ while [ $i -le $REPS ]; do
 		run store $w $i num_records=4194304	# it holds every event
 		run count0 $w $i "num_records=1 fast=0"	# the same, simple
 		run store0 $w $i "num_records=4194304 fast=0"
+		run ring $w $i "num_records=65536 keep=last"	# never full: all stored
 	done
 	i=$((i + 1))
 done
