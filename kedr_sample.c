@@ -40,8 +40,10 @@
  *   # rmmod kedr_sample
  *
  * Parameters: target_name (required), process_sp_accesses (record accesses
- * through %rsp too), num_records (how many events to keep). With
- * "dyndbg=+p" the log also lists every function found.
+ * through %rsp too), num_records (how many events to keep), keep (the
+ * "first" or the "last" of them), recording (0: start with the switch
+ * kedr_sample/recording off). With "dyndbg=+p" the log also lists every
+ * function found.
  *
  * The file is meant to be read from top to bottom, as a story. Its parts,
  * which are also the chapters of the walkthrough in doc/:
@@ -4853,10 +4855,10 @@ static void reset_records(void)
 
 	memset(records, 0, num_records * sizeof(*records));
 	atomic_long_set(&nr_claimed, 0);
-	reset_recording();
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < KEDR_EV_COUNT; i++)
 			per_cpu(event_counts[i], cpu) = 0;
+	reset_recording();	/* after the counts, which it takes as 0 */
 }
 
 static DEFINE_MUTEX(output_mutex);	/* the output against a new target */
@@ -5034,7 +5036,9 @@ static struct notifier_block module_nb = {
  *
  * (from a run of the session in the header; tests/07-comment-facts.t
  * checks it against another). The totals count every event; the lines that follow are the first
- * num_records events, in the order their slots were claimed. While the
+ * num_records events, in the order their slots were claimed. (Two lines
+ * after the totals, left out here, say what was counted while recording
+ * was on and what the store kept: see "What the store keeps".) While the
  * target is loaded the file is empty (the records are still being
  * written); it can then be read any number of times, until the target is
  * loaded again. The function names come from the table kedr_sample copied
