@@ -149,4 +149,21 @@ like "$page" '<img src="data:image/svg\+xml' "the figure is embedded (self-conta
 unlike "$page" '\[missing ' "nothing is marked missing"
 unlike "$page" '(src|href)="(file:|/|\.\./)' "no reference to a local file"
 
+# ---- "What it costs" names rows of the bench's table, and types no figure ----
+# (the figures are doc/bench-results.md's, written by make bench; a ratio or
+# a time typed in the prose would go stale when the code changes)
+results=$top/doc/bench-results.md
+costs=$(awk '/^# What it costs/ { p = 1; next } p && /^# / { exit } p' "$md")
+ok "the walkthrough has a chapter \"What it costs\" that shows doc/bench-results.md" \
+	grep -qF '{results=doc/bench-results.md}' <<<"$costs"
+typed=$(sed '/^```/,/^```/d' <<<"$costs" | grep -v 'Gebai' |
+	grep -nE '(^|[^0-9A-Za-z_.])[0-9]+(\.[0-9]+)?( ?x|x?( ?ns| ?ms| ?%))([^0-9A-Za-z_]|$)')
+is "$typed" "" "\"What it costs\" types no ratio or time (they are the table's)"
+mapfile -t rowids < <(tr '\n' ' ' <<<"$costs" | grep -oiE "rows? \"?\((cost|all|[a-z]'?|[a-z]\+[a-z])\)" |
+	sed 's/.* "\{0,1\}//' | sort -u)
+ok "\"What it costs\" names rows of the table" test "${#rowids[@]}" -ge 6
+for r in "${rowids[@]}"; do
+	ok "row $r of \"What it costs\" is in doc/bench-results.md" grep -qF "| $r " "$results"
+done
+
 done_testing

@@ -42,8 +42,19 @@ NBUF = 200          # passes over 4096 elements: 4 events each -> 3.28 M events
 NCHASE = 1600000    # steps: 2 events each -> 3.2 M events (a store of 4194304 holds them)
 PLAIN_SCALE = 20    # plain runs do 20 times as much work (they are short)
 COUNT_SCALE = 5     # counting-only runs 5 times (the store-not-full ones must fit the store)
-GUEST_DIV = 4       # hostbench in the lab does a quarter of the host's work
+GUEST_DIV = 2       # hostbench in the lab does half the host's work
 STORE = 4194304
+# How kedr_sample is loaded in the lab, one run each per workload and
+# repetition, after the plain run: (mode, parameters, what, fast). The rows
+# (cost) are made from this list: one more configuration (e.g. a ring that
+# keeps the last events) is one more line here, and the mode name with
+# "0" appended for its fast=0 twin.
+KEDR_MODES = [
+    ('count', 'num_records=1', 'counting only', 1),            # the store is full at once
+    ('store', 'num_records=%d' % STORE, 'store not full', 1),   # it holds every event
+    ('count0', 'num_records=1 fast=0', 'counting only', 0),     # the same, simple
+    ('store0', 'num_records=%d fast=0' % STORE, 'store not full', 0),
+]
 
 
 def spread(v):
@@ -73,8 +84,9 @@ def run_engine(reps, corpus, fast):
 
 def run_lab(reps):
     script = open(os.path.join(TOP, 'tests', 'bench', 'guest-bench.sh')).read()
+    runs = '\n'.join('\t\trun %s $w $i "%s"' % (m, args) for m, args, _, _ in KEDR_MODES)
     for k, v in (('REPS', reps), ('NBUF', NBUF), ('NCHASE', NCHASE), ('PLAIN_SCALE', PLAIN_SCALE),
-                 ('COUNT_SCALE', COUNT_SCALE), ('DIV', GUEST_DIV)):
+                 ('COUNT_SCALE', COUNT_SCALE), ('DIV', GUEST_DIV), ('RUNS', runs)):
         script = script.replace('@%s@' % k, str(v))
     path = os.path.join(OUT, 'guest-bench.sh')
     with open(path, 'w') as f:
@@ -136,14 +148,14 @@ WL = {'buf': 'buffer loop', 'chase': 'pointer chasing'}
 def cost_rows():
     rows = []
     for w in ('buf', 'chase'):
-        for state, what in (('count', 'counting only'), ('store', 'store not full')):
-            for fast in (0, 1):
-                kmode = state + ('0' if fast == 0 else '')
-                rows.append(('(cost) %s, %s, fast=%d' % (WL[w], what, fast), 'instrumented / plain', {
-                    'k': (('k', '%s.%s' % (w, kmode)), ('k', '%s.plain' % w)),
-                    'u': (('u%d' % fast, '%s.%s' % (w, state)), ('u%d' % fast, '%s.plain' % w)),
-                    'h': (('h%d' % fast, '%s.%s' % (w, state)), ('h%d' % fast, '%s.plain' % w)),
-                }, '<= 5x'))
+        for mode, _, what, fast in sorted(KEDR_MODES, key=lambda m: (m[2], m[3])):
+            state = mode.rstrip('0')    # hostbench's name, if it has the state
+            hb = state in ('count', 'store')
+            rows.append(('(cost) %s, %s, fast=%d' % (WL[w], what, fast), 'instrumented / plain', {
+                'k': (('k', '%s.%s' % (w, mode)), ('k', '%s.plain' % w)),
+                'u': (('u%d' % fast, '%s.%s' % (w, state)), ('u%d' % fast, '%s.plain' % w)) if hb else None,
+                'h': (('h%d' % fast, '%s.%s' % (w, state)), ('h%d' % fast, '%s.plain' % w)) if hb else None,
+            }, '<= 5x'))
     return rows
 
 
@@ -191,17 +203,23 @@ def speedup_rows():
     return rows
 
 
-def table_rows(t, rows):
+def table_rows(t, rows, extra=False):
+    """the rows of the run-time table; @extra: notes say the time an event
+    adds to the plain loop (instrumented - plain, medians)"""
     out = []
     for label, ratio, sides, goal in rows:
-        cells = []
-        for place in ('k', 'u', 'h'):
+        cells, notes = [], []
+        for place, name in (('k', 'lab kernel'), ('u', 'lab user space'), ('h', 'host')):
             side = sides.get(place)
             c, med = cell(t.get(side[0]), t.get(side[1])) if side else ('-', None)
             cells.append(c)
             if med is not None:
                 print('%-100s %-40s %s %.2fx' % (label, ratio, place, med))
-        out.append((label, ratio) + tuple(cells) + (goal,))
+                if extra:
+                    notes.append('%s %.1f' % (name, statistics.median(t[side[0]]) -
+                                              statistics.median(t[side[1]])))
+        note = 'ns per event more than plain: ' + ', '.join(notes) if notes else '-'
+        out.append((label, ratio) + tuple(cells) + (goal, note))
     return out
 
 
@@ -242,7 +260,7 @@ def main():
                          statistics.median(load['plain']) / 1e6,
                          statistics.median(load['kedr']) / 1e6,
                          re.sub(r' \(core.*\)', '', inst[-1]) if inst else '')))
-    cost = table_rows(t, cost_rows())
+    cost = table_rows(t, cost_rows(), extra=True)
     speed = table_rows(t, speedup_rows())
 
     if not a.no_engine:
@@ -261,17 +279,20 @@ def main():
                          'median <= 3x', 'whole corpus: %sx' % e['growth_total']))
 
     with open(os.path.join(OUT, 'results.md'), 'w') as f:
-        f.write('<!-- written by tests/bench/bench.py (make bench), %s; %d repetitions; '
-                'the lab is QEMU TCG (software emulation); kernel %s (LAB_KERNEL=%s); '
-                'the whole run took %.0f min -->\n\n' % (
-                    time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), reps, kver, series,
+        f.write('<!-- written by tests/bench/bench.py (make bench) -->\n\n')
+        f.write('Written by `make bench` on %s: kernel %s (LAB_KERNEL=%s) in the lab, which is QEMU TCG '
+                '(software emulation); %d repetitions; the whole run took %.0f min.\n\n' % (
+                    time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime()), kver, series, reps,
                     (time.time() - t0) / 60))
         f.write('Run time. Each cell: the median of %d ratios, each of two runs made one right after '
-                'the other, and their spread (min..max); "lab kernel": kedr_sample in the lab; '
-                '"lab user space": tests/bench/hostbench on the same emulated CPU; "host": '
-                'hostbench on the real CPU of the machine that ran the bench.\n\n' % reps)
-        f.write('| what | ratio | lab kernel | lab user space | host | goal |\n')
-        f.write('|---|---|---|---|---|---|\n')
+                'the other, and their spread (min..max). "lab kernel": kedr_sample in the lab; "lab '
+                'user space": tests/bench/hostbench on the same emulated CPU; "host": hostbench on the '
+                'real CPU of the machine that ran the bench. Rows (cost): instrumented / plain. Rows (a) '
+                'to (d): what one speed-up buys, the time before it / the time after it. Rows (all): '
+                'fast=0 / fast=1 (in user space and on the host, the i-th runs of two processes, '
+                'hostbench -f 0 and -f 1).\n\n' % reps)
+        f.write('| what | ratio | lab kernel | lab user space | host | goal | notes |\n')
+        f.write('|---|---|---|---|---|---|---|\n')
         for row in cost + speed:
             f.write('| %s |\n' % ' | '.join(row))
         if rows:

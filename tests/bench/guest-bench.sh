@@ -3,11 +3,12 @@
 #
 # tests/bench/guest-bench.sh: the lab side of `make bench` (one boot).
 # tests/bench/bench.py substitutes @REPS@, @NBUF@, @NCHASE@, @PLAIN_SCALE@,
-# @COUNT_SCALE@, @DIV@. Each repetition times the four workloads of
-# kedr_bench_target (buf, chase, live, dead) plain, then instrumented with
-# fast=1 counting only (the store full at once) and with the store not
-# full, then the same with fast=0, one right after the other, so that each
-# ratio compares runs made moments apart (the host is shared).
+# @COUNT_SCALE@, @DIV@, and @RUNS@ with one "run MODE ..." line per way of
+# loading kedr_sample (KEDR_MODES in bench.py). Each repetition times the
+# four workloads of kedr_bench_target (buf, chase, live, dead) plain, then
+# instrumented in each mode (fast=1 counting only, the store full at once;
+# the store not full; the same with fast=0), one right after the other, so
+# that each ratio compares runs made moments apart (the host is shared).
 # Then tests/bench/hostbench (static), in user space on the same emulated CPU: the
 # steps between fast=0 and fast=1 that kedr_sample has no switch for.
 # Prints "RESULT <mode> <rep> <workload result>", "TOTALS <mode> <workload>
@@ -48,10 +49,7 @@ i=1
 while [ $i -le $REPS ]; do
 	for w in buf chase live dead; do
 		run plain $w $i
-		run count $w $i num_records=1		# the store is full at once
-		run store $w $i num_records=4194304	# it holds every event
-		run count0 $w $i "num_records=1 fast=0"	# the same, simple
-		run store0 $w $i "num_records=4194304 fast=0"
+@RUNS@
 	done
 	i=$((i + 1))
 done
