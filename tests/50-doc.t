@@ -153,9 +153,12 @@ unlike "$page" '(src|href)="(file:|/|\.\./)' "no reference to a local file"
 # (the figures are doc/bench-results.md's, written by make bench; a ratio or
 # a time typed in the prose would go stale when the code changes)
 results=$top/doc/bench-results.md
-costs=$(awk '/^# What it costs/ { p = 1; next } p && /^# / { exit } p' "$md")
+# (the section, at whatever level of heading it sits)
+costs=$(awk '/^#+ What it costs/ { p = 1; l = index($0, " "); next }
+	p && /^#+ / && index($0, " ") <= l { exit } p' "$md")
 ok "the walkthrough has a chapter \"What it costs\" that shows doc/bench-results.md" \
 	grep -qF '{results=doc/bench-results.md}' <<<"$costs"
+# shellcheck disable=SC2016 # backticks: a markdown fence, not a command
 typed=$(sed '/^```/,/^```/d' <<<"$costs" | grep -v 'Gebai' |
 	grep -nE '(^|[^0-9A-Za-z_.])[0-9]+(\.[0-9]+)?( ?x|x?( ?ns| ?ms| ?%))([^0-9A-Za-z_]|$)')
 is "$typed" "" "\"What it costs\" types no ratio or time (they are the table's)"
