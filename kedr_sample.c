@@ -1891,6 +1891,47 @@ NOKPROBE_SYMBOL(kedr_on_site);
  * them. That is the whole of it: every event, whether it is stored or only
  * counted, goes to kedr_on_site() in C.
  */
+/*
+ * The sixteen registers as a struct kedr_regs, from r[15] down to r[0]
+ * (the caller has pushed RFLAGS above them), and back. Part 14's stub
+ * builds the same frame.
+ */
+#define KEDR_PUSH_REGS \
+"	pushq %r15\n" \
+"	pushq %r14\n" \
+"	pushq %r13\n" \
+"	pushq %r12\n" \
+"	pushq %r11\n" \
+"	pushq %r10\n" \
+"	pushq %r9\n" \
+"	pushq %r8\n" \
+"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */ \
+"	pushq %rsi\n" \
+"	pushq %rbp\n" \
+"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */ \
+"	pushq %rbx\n" \
+"	pushq %rdx\n" \
+"	pushq %rcx\n" \
+"	pushq %rax\n"
+
+#define KEDR_POP_REGS \
+"	popq %rax\n" \
+"	popq %rcx\n" \
+"	popq %rdx\n" \
+"	popq %rbx\n" \
+"	addq $8, %rsp\n"	/* r[4] */ \
+"	popq %rbp\n" \
+"	popq %rsi\n" \
+"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */ \
+"	popq %r8\n" \
+"	popq %r9\n" \
+"	popq %r10\n" \
+"	popq %r11\n" \
+"	popq %r12\n" \
+"	popq %r13\n" \
+"	popq %r14\n" \
+"	popq %r15\n"
+
 /* [snippet:event-stub] */
 void kedr_event_stub(void);
 asm(
@@ -1900,43 +1941,13 @@ asm(
 "kedr_event_stub:\n"
 	ANNOTATE_NOENDBR		/* only instances call it, directly */
 "	pushfq\n"
-"	pushq %r15\n"
-"	pushq %r14\n"
-"	pushq %r13\n"
-"	pushq %r12\n"
-"	pushq %r11\n"
-"	pushq %r10\n"
-"	pushq %r9\n"
-"	pushq %r8\n"
-"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */
-"	pushq %rsi\n"
-"	pushq %rbp\n"
-"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */
-"	pushq %rbx\n"
-"	pushq %rdx\n"
-"	pushq %rcx\n"
-"	pushq %rax\n"
+	KEDR_PUSH_REGS
 "	pushq 0x80(%rsp)\n"	/* a copy of the target's flags */
 "	andq $~0x400, (%rsp)\n"	/* without X86_EFLAGS_DF */
 "	popfq\n"
 "	movq %rsp, %rsi\n"	/* kedr_on_site(site, regs) */
 "	call kedr_on_site\n"
-"	popq %rax\n"
-"	popq %rcx\n"
-"	popq %rdx\n"
-"	popq %rbx\n"
-"	addq $8, %rsp\n"	/* r[4] */
-"	popq %rbp\n"
-"	popq %rsi\n"
-"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */
-"	popq %r8\n"
-"	popq %r9\n"
-"	popq %r10\n"
-"	popq %r11\n"
-"	popq %r12\n"
-"	popq %r13\n"
-"	popq %r14\n"
-"	popq %r15\n"
+	KEDR_POP_REGS
 "	popfq\n"		/* the target's flags, DF included */
 	ASM_RET
 "	.size kedr_event_stub, .-kedr_event_stub\n"
@@ -2690,11 +2701,11 @@ static const unsigned long *jump_label_sites(unsigned long from, unsigned int *n
  * that function's instance starts. So the emitter goes over each function
  * twice, along the same code:
  *
- *  - the *dry run* (measure_function()): struct kedr_emitter has no buffer
- *    (@buf is NULL) and no sites; every emit_*() only adds up the bytes
- *    and the sites it would write, and notes in the function's map where
- *    each instruction would go. Once every function is measured, each
- *    instance gets its place in the area.
+ *  - the *dry run* (measure_function()): the emitter has no buffer and no
+ *    sites (NULL); each of its helpers only adds up the bytes and the
+ *    sites it would write, and the function's map notes where each
+ *    instruction would go. Once every function is measured, each instance
+ *    gets its place in the area.
  *  - the *real run* (write_instances()): the same calls, now with a buffer,
  *    at the final address, writing bytes and sites.
  *
@@ -2705,11 +2716,6 @@ static const unsigned long *jump_label_sites(unsigned long from, unsigned int *n
 
 /* [engine] */
 /* The bytes the emitter writes (Intel SDM vol. 2, chapters 3-4, and A-2) */
-#define KEDR_OP_PUSH_RDI	0x57	/* PUSH r64: 50+r, %rdi is 7 */
-#define KEDR_OP_POP_RDI		0x5F	/* POP r64: 58+r */
-#define KEDR_OP_REX_W		0x48	/* REX with W: 64-bit operand */
-#define KEDR_OP_MOV_IMM32	0xC7	/* MOV r/m64, imm32 (sign-extended): C7 /0 */
-#define KEDR_MODRM_RDI		0xC7	/* ModRM mod=11 reg=/0 rm=%rdi */
 #define KEDR_OP_CALL_REL32	0xE8
 #define KEDR_OP_JMP_REL32	0xE9
 #define KEDR_OP_JMP_REL8	0xEB
@@ -2802,31 +2808,88 @@ static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
 }
 
 /**
+ * DOC: Emitted code, written as assembly
+ *
+ * What the emitter writes for an event is not spelled out byte by byte in
+ * C: it is written once, in assembly, as a *template* between two labels,
+ * in .rodata (data: it never runs there). Its *holes*, the fields that
+ * differ from one copy to the next, hold placeholders; a label right after
+ * each hole marks where it ends. The emitter copies the template's bytes
+ * and writes the real values into the holes: an address (imm32), or a
+ * displacement to a target (rel32), which depends on where the copy is.
+ * The kernel's optimized kprobes (arch/x86/kernel/kprobes/opt.c) write
+ * their detour the same way.
+ */
+
+/*
+ * The call site of part 6, KEDR_SITE_LEN bytes: two holes, the site's
+ * address (imm32: the sites are in the top 2 GiB, see part 7) and the
+ * call's rel32 to the stub ("call ." is a placeholder: a call to itself).
+ */
+extern const u8 kedr_tmpl_site[], kedr_tmpl_site_addr[], kedr_tmpl_site_stub[],
+	kedr_tmpl_site_end[];
+asm(
+"	.pushsection .rodata\n"
+"kedr_tmpl_site:\n"
+"	pushq %rdi\n"
+"	movq $0x7fffffff, %rdi\n"
+"kedr_tmpl_site_addr:\n"		/* hole: imm32, the site's address */
+"	call .\n"
+"kedr_tmpl_site_stub:\n"		/* hole: rel32, to the stub */
+"	popq %rdi\n"
+"kedr_tmpl_site_end:\n"
+"	.if kedr_tmpl_site_end - kedr_tmpl_site - " __stringify(KEDR_SITE_LEN) "\n"
+"	.error \"the call site is not KEDR_SITE_LEN bytes\"\n"
+"	.endif\n"
+"	.popsection\n");
+
+/* the offset in a template of the 4-byte hole that ends at @label */
+#define KEDR_HOLE(tmpl, label)	((label) - (tmpl) - 4)
+
+/* append a template, from @start to @end */
+static void emit_template(struct kedr_emitter *e, const u8 *start, const u8 *end)
+{
+	emit_bytes(e, start, end - start);
+}
+
+/* fill a 4-byte hole at @off in the code with @val */
+static void fill_hole(struct kedr_emitter *e, unsigned int off, s32 val)
+{
+	if (e->buf)
+		memcpy(e->buf + off, &val, 4);
+}
+
+/* fill a rel32 hole at @off with the displacement to @target */
+static void fill_rel32(struct kedr_emitter *e, unsigned int off,
+		       unsigned long target)
+{
+	long rel = target - (e->addr + off + 4);	/* from the field's end */
+
+	if (e->buf && rel != (s32)rel)
+		e->err = -ERANGE;	/* NB: cannot happen within the module area */
+	fill_hole(e, off, rel);
+}
+
+/**
  * emit_call_site() - append the call that records an event, and the site
  * @e:    the emitter
  * @site: what to record
  * @stub: the stub to call: kedr_event_stub (part 14 has another)
  *
- * The four instructions of part 6, 14 bytes (KEDR_SITE_LEN)::
- *
- *   push %rdi; mov $site, %rdi; call stub; pop %rdi
- *
- * and a copy of @site in the region's sites, at the address the MOV names.
+ * The template kedr_tmpl_site, and a copy of @site in the region's sites,
+ * at the address its MOV names.
  */
 static void emit_call_site(struct kedr_emitter *e, const struct kedr_site *site,
 			   void (*stub)(void))
 {
 	/* [snippet:emit-site] */
-	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
-	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
-				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
+	unsigned int at = e->pos;
+	unsigned long where = e->sites_addr + e->nr_sites * sizeof(*site);
 
-	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
-	 * imm32 holds its address */
-	emit_bytes(e, mov_site, sizeof(mov_site));
-	emit_bytes(e, &where, 4);
-	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)stub);
-	emit_byte(e, KEDR_OP_POP_RDI);
+	emit_template(e, kedr_tmpl_site, kedr_tmpl_site_end);
+	fill_hole(e, at + KEDR_HOLE(kedr_tmpl_site, kedr_tmpl_site_addr), where);
+	fill_rel32(e, at + KEDR_HOLE(kedr_tmpl_site, kedr_tmpl_site_stub),
+		   (unsigned long)stub);
 	if (e->sites)
 		e->sites[e->nr_sites] = *site;
 	e->nr_sites++;
@@ -4827,22 +4890,7 @@ asm(
 "	sahf\n"
 "	popq %rax\n"
 "	pushfq\n"			/* the full path: record */
-"	pushq %r15\n"
-"	pushq %r14\n"
-"	pushq %r13\n"
-"	pushq %r12\n"
-"	pushq %r11\n"
-"	pushq %r10\n"
-"	pushq %r9\n"
-"	pushq %r8\n"
-"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */
-"	pushq %rsi\n"
-"	pushq %rbp\n"
-"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */
-"	pushq %rbx\n"
-"	pushq %rdx\n"
-"	pushq %rcx\n"
-"	pushq %rax\n"
+	KEDR_PUSH_REGS
 "	testl $0x400, 0x80(%rsp)\n"	/* X86_EFLAGS_DF: the target set it? */
 "	jz 2f\n"
 "	pushq 0x80(%rsp)\n"	/* rare: clear DF in a copy of the flags */
@@ -4850,22 +4898,7 @@ asm(
 "	popfq\n"
 "2:	movq %rsp, %rsi\n"
 "	call kedr_on_site\n"
-"	popq %rax\n"
-"	popq %rcx\n"
-"	popq %rdx\n"
-"	popq %rbx\n"
-"	addq $8, %rsp\n"	/* r[4] */
-"	popq %rbp\n"
-"	popq %rsi\n"
-"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */
-"	popq %r8\n"
-"	popq %r9\n"
-"	popq %r10\n"
-"	popq %r11\n"
-"	popq %r12\n"
-"	popq %r13\n"
-"	popq %r14\n"
-"	popq %r15\n"
+	KEDR_POP_REGS
 "	testl $0x400, (%rsp)\n"	/* DF was set: POPFQ restores it */
 "	jnz 3f\n"
 "	pushq %rax\n"			/* else only the arithmetic flags */
@@ -5053,7 +5086,7 @@ static void find_dead_flags(struct kedr_func *f)
 	for (i = 0; i < f->nr_insns; i++)
 		f->map[i].flags_dead = false;
 	for (pass = 0; pass < 2; pass++) {
-		bool d = false;	/* after the last instruction */
+		bool dead = false;	/* after the last instruction */
 
 		for (i = f->nr_insns, k = n_jl; i-- > 0;) {
 			const struct kedr_insn *in = &insns[i];
@@ -5067,20 +5100,20 @@ static void find_dead_flags(struct kedr_func *f)
 				target = pc + in->length + in->branch_disp;
 				m = target > f->addr && target < f->addr + f->size ?
 					map_lookup(f, target - f->addr) : NULL;
-				d = m && m->flags_dead;
+				dead = m && m->flags_dead;
 				loop |= m && m - f->map <= i;
 			} else {	/* NB: no branch: the CPU cannot guess this one */
-				d = (use == KEDR_FLAGS_SET) |
-					(d & (use == KEDR_FLAGS_KEEP));
+				dead = (use == KEDR_FLAGS_SET) |
+					(dead & (use == KEDR_FLAGS_KEEP));
 			}
 			if (k) {	/* a static key: the kernel may make it a jump */
 				pc = f->addr + f->map[i].orig;
 				while (k && jl[k - 1] > pc)
 					k--;
 				if (k && jl[k - 1] == pc)
-					d = false;
+					dead = false;
 			}
-			f->map[i].flags_dead = d;
+			f->map[i].flags_dead = dead;
 		}
 		if (!loop)
 			break;	/* no jump backwards: one pass was enough */
@@ -5128,14 +5161,29 @@ static const u8 kedr_count_types[][KEDR_SITE_MAX_TYPES] = {
 	[KEDR_SITE_EXIT]   = { KEDR_EV_EXIT },
 };
 
-/* What the inline count of a site is made of (see emit_site()) */
-#define KEDR_PREFIX_GS		0x65
-#define KEDR_OP_GRP1_EB_IB	0x80	/* CMP r/m8, imm8: 80 /7 ib */
-#define KEDR_MODRM_CMP_RIP	0x3D	/* mod=00 reg=/7 rm=101: disp32(%rip) */
-#define KEDR_OP_JNE_REL8	0x75
-#define KEDR_OP_GRP1_EV_IB	0x83	/* ADD r/m, imm8: 83 /0 ib */
-#define KEDR_MODRM_ADD_SIB	0x04	/* mod=00 reg=/0 rm=100: a SIB follows */
-#define KEDR_SIB_DISP32		0x25	/* no base, no index: just disp32 */
+/*
+ * The templates of the inline count (see "Emitted code, written as
+ * assembly"). The store check: "is the store full?", and if so a jump over
+ * the KEDR_SITE_LEN bytes of the call site that follows; one hole, the
+ * rel32 of %rip to kedr_store_full (NB: %rip is the end of the whole
+ * instruction, one byte after the hole: the imm8 $0 follows it). The
+ * count: ADD $1 to a per-cpu counter, %gs-based; one hole, the counter's
+ * per-cpu offset (a disp32, followed by the imm8 $1).
+ */
+extern const u8 kedr_tmpl_check[], kedr_tmpl_check_full[], kedr_tmpl_check_end[],
+	kedr_tmpl_count[], kedr_tmpl_count_counter[], kedr_tmpl_count_end[];
+asm(
+"	.pushsection .rodata\n"
+"kedr_tmpl_check:\n"
+"	cmpb $0, .(%rip)\n"
+"kedr_tmpl_check_full:\n"	/* hole: rel32 to kedr_store_full, 1 byte before */
+"	jne .+2+" __stringify(KEDR_SITE_LEN) "\n"
+"kedr_tmpl_check_end:\n"
+"kedr_tmpl_count:\n"
+"	addq $1, %gs:0x7fffffff\n"
+"kedr_tmpl_count_counter:\n"	/* hole: disp32, the counter, 1 byte before */
+"kedr_tmpl_count_end:\n"
+"	.popsection\n");
 
 /**
  * emit_store_check() - append "if the store is full, skip the call"
@@ -5146,14 +5194,11 @@ static const u8 kedr_count_types[][KEDR_SITE_MAX_TYPES] = {
  */
 static void emit_store_check(struct kedr_emitter *e)
 {
-	const u8 cmpb[] = { KEDR_OP_GRP1_EB_IB, KEDR_MODRM_CMP_RIP };
-	const u8 tail[] = { 0, KEDR_OP_JNE_REL8, KEDR_SITE_LEN };
-	/* NB: %rip is the end of the instruction, after its imm8 */
-	s32 rel = (unsigned long)&kedr_store_full - (e->addr + e->pos + 7);
+	/* the hole ends 1 byte before the label, %rip 1 byte after the hole */
+	unsigned int hole = e->pos + KEDR_HOLE(kedr_tmpl_check, kedr_tmpl_check_full) - 1;
 
-	emit_bytes(e, cmpb, sizeof(cmpb));
-	emit_bytes(e, &rel, 4);
-	emit_bytes(e, tail, sizeof(tail));
+	emit_template(e, kedr_tmpl_check, kedr_tmpl_check_end);
+	fill_hole(e, hole, (unsigned long)&kedr_store_full - (e->addr + hole + 5));
 }
 
 /**
@@ -5170,13 +5215,10 @@ static void emit_store_check(struct kedr_emitter *e)
  */
 static void emit_count(struct kedr_emitter *e, u8 type)
 {
-	const u8 addq[] = { KEDR_PREFIX_GS, KEDR_OP_REX_W, KEDR_OP_GRP1_EV_IB,
-			    KEDR_MODRM_ADD_SIB, KEDR_SIB_DISP32 };
-	s32 counter = (__force unsigned long)&event_counts[type];
+	unsigned int hole = e->pos + KEDR_HOLE(kedr_tmpl_count, kedr_tmpl_count_counter) - 1;
 
-	emit_bytes(e, addq, sizeof(addq));
-	emit_bytes(e, &counter, 4);
-	emit_byte(e, 1);
+	emit_template(e, kedr_tmpl_count, kedr_tmpl_count_end);
+	fill_hole(e, hole, (__force unsigned long)&event_counts[type]);
 }
 
 /**
