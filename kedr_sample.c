@@ -160,8 +160,10 @@ MODULE_PARM_DESC(target_name, "Name of the module to instrument (required)");
 
 /*
  * process_sp_accesses: accesses through %rsp are mostly the function's own
- * stack frame (21.6% of the memory operands in Debian's modules), which is
- * rarely interesting and costly to record. Off by default, as in KEDR.
+ * stack frame (21.6% of the memory operands kedr_sample would record in
+ * Debian's 6.1 modules: tests/07-comment-facts.t checks this figure and
+ * the others of the comments), which is rarely interesting and costly to
+ * record. Off by default, as in KEDR.
  */
 static bool process_sp_accesses;
 module_param(process_sp_accesses, bool, 0444);
@@ -1598,8 +1600,6 @@ MODULE_PARM_DESC(num_records, "How many events to store (1..4194304, default 512
 
 static struct kedr_record *records;	/* num_records slots */
 static atomic_long_t nr_claimed;	/* slots handed out so far */
-u8 kedr_store_full;	/* fast=1: all claimed, the stub only counts (not
-			 * static: kedr_fast_stub, in assembly, reads it) */
 static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
 
 /**
@@ -4806,15 +4806,15 @@ module_exit(kedr_sample_exit);
  *     count depends on the registers: string instructions, computed
  *     jumps), the site calls kedr_fast_stub as in 1 and 2. Knowing where
  *     the flags are dead is the liveness analysis of compilers, below.
+ *  4. Search without branches. The emitter looks up the function of every
+ *     call's target and the map of every jump's; the binary searches of
+ *     the core are written again so that the compiler makes each step a
+ *     CMOV.
  *
  * What each one bought, measured the way make bench measures (both modes
  * side by side in one session), is in doc/bench-results.md, which make
  * bench writes, and in the walkthrough's "What it costs". fast=0 and
  * fast=1 record the same events (tests/24-fast-vs-simple.t).
- *
- * The searches of the core stay plain binary searches (function_at(),
- * map_lookup(), jump_label_sites()): a branchless variant was tried and
- * kept nothing measurable.
  *
  * The core reaches this part only through the hooks declared in part 2.
  */
@@ -4843,10 +4843,10 @@ static notrace void fast_store_full(bool full)
 }
 
 /*
- * 1 and 2. kedr_fast_stub: what kedr_event_stub becomes with fast=1. Entered like
- * kedr_event_stub. Once the store is full, events are only counted, and
- * the stub does just that: one per-CPU increment for each type in
- * site->count, about fifteen instructions. It saves only the flags that
+ * 1 and 2. kedr_fast_stub: what kedr_event_stub becomes with fast=1.
+ * Entered like kedr_event_stub. Once the store is full, events are only
+ * counted, and the stub does just that, with no call: one per-CPU
+ * increment for each type in site->count. It saves only the flags that
  * CMP, TEST and INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much
  * more; LAHF and SAHF exist in 64-bit mode on every CPU since 2005: CPUID
  * 80000001H, ECX bit 0). Otherwise it builds the same struct kedr_regs as
@@ -5273,9 +5273,9 @@ static void emit_site_fast(struct kedr_emitter *e, const struct kedr_site *site)
  * of every jump's: binary searches, whose every step is a branch the CPU
  * guesses right half of the time. Written so that each step only chooses
  * one of two pointers, the compiler makes the choice a CMOV, and the
- * search has no branch but the loop's. The engine of make bench does its
- * work (decode, plan, measure, write) about 15% faster with these; they
- * answer exactly what function_at() and map_lookup() answer.
+ * search has no branch but the loop's. They answer exactly what function_at() and map_lookup() answer. The engine of
+ * make bench (decode, plan, measure, write) is measurably slower without
+ * them ("Instrumentation speed" in doc/bench-results.md, with fast=1).
  */
 
 /* function_at()'s hook */
