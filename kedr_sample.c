@@ -1652,11 +1652,7 @@ static unsigned long event_total(unsigned int type)
 	return sum;
 }
 
-/**
- * events_stored() - how many records hold an event
- *
- * Return: the number of claimed slots, at most num_records.
- */
+/* how many records hold an event: the claimed slots, at most num_records */
 static long events_stored(void)
 {
 	return min_t(long, atomic_long_read(&nr_claimed), num_records);
@@ -2313,12 +2309,7 @@ static struct kedr_func *function_at(struct kedr_func *funcs, unsigned int n,
 }
 /* [/engine] */
 
-/**
- * find_function() - the target's function that contains an address
- * @addr: the address
- *
- * Return: the function, or NULL.
- */
+/* the target's function that contains @addr, or NULL */
 static struct kedr_func *find_function(unsigned long addr)
 {
 	return function_at(tgt.funcs, tgt.nr_funcs, addr);
@@ -2348,15 +2339,7 @@ static unsigned long module_text(const struct module *mod, bool init,
 	return (unsigned long)m->base;
 }
 
-/**
- * in_text() - does [addr, addr + size) lie in a module's core or init code?
- * @mod:  the module
- * @init: true for the init code, false for the core code
- * @addr: start address
- * @size: size in bytes
- *
- * Return: true if it does.
- */
+/* does [@addr, @addr + @size) lie in @mod's init (or core) code? */
 static bool in_text(const struct module *mod, bool init, unsigned long addr,
 		    unsigned int size)
 {
@@ -2401,12 +2384,7 @@ static void free_functions(struct kedr_target *t)
 }
 
 /* [engine] */
-/**
- * is_generic_name() - is this one of the names module_init/module_exit add?
- * @name: a symbol name
- *
- * Return: true for "init_module" and "cleanup_module".
- */
+/* "init_module" and "cleanup_module": the names module_init/module_exit add */
 static bool is_generic_name(const char *name)
 {
 	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
@@ -2568,13 +2546,7 @@ static void link_cold_parts(struct kedr_func *funcs, unsigned int n)
 	}
 }
 
-/**
- * same_family() - are two functions parts of one function of the source?
- * @a: a function
- * @b: another
- *
- * Return: true if one is a .cold part of the other, or both of a third.
- */
+/* is one a .cold part of the other, or are both parts of a third? */
 static bool same_family(const struct kedr_func *a, const struct kedr_func *b)
 {
 	return a->parent == b || b->parent == a ||
@@ -2623,13 +2595,7 @@ static bool same_family(const struct kedr_func *a, const struct kedr_func *b)
  * call trampolines (__SCT__*), which the kernel rewrites as a whole.
  */
 
-/**
- * cmp_ulong() - order unsigned longs (for sort())
- * @a: one
- * @b: another
- *
- * Return: <0, 0 or >0.
- */
+/* order unsigned longs, for sort() */
 static int cmp_ulong(const void *a, const void *b)
 {
 	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
@@ -2754,12 +2720,7 @@ struct kedr_emitter {
 	int err;
 };
 
-/**
- * emit_bytes() - append bytes
- * @e:   the emitter
- * @src: the bytes
- * @len: how many
- */
+/* append @len bytes (in a dry run, only count them) */
 static void emit_bytes(struct kedr_emitter *e, const void *src, unsigned int len)
 {
 	if (e->buf)
@@ -2767,11 +2728,7 @@ static void emit_bytes(struct kedr_emitter *e, const void *src, unsigned int len
 	e->pos += len;
 }
 
-/**
- * emit_byte() - append one byte
- * @e: the emitter
- * @b: the byte
- */
+/* append one byte */
 static void emit_byte(struct kedr_emitter *e, u8 b)
 {
 	emit_bytes(e, &b, 1);
@@ -2795,12 +2752,7 @@ static void emit_rel32(struct kedr_emitter *e, unsigned long target)
 	emit_bytes(e, &rel32, 4);
 }
 
-/**
- * emit_jump() - append "jmp rel32" or "call rel32"
- * @e:      the emitter
- * @op:     KEDR_OP_JMP_REL32 or KEDR_OP_CALL_REL32
- * @target: the destination
- */
+/* append "jmp rel32" or "call rel32" (@op) to @target */
 static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
 {
 	emit_byte(e, op);
@@ -2826,6 +2778,7 @@ static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
  * address (imm32: the sites are in the top 2 GiB, see part 7) and the
  * call's rel32 to the stub ("call ." is a placeholder: a call to itself).
  */
+/* [snippet:tmpl-site] */
 extern const u8 kedr_tmpl_site[], kedr_tmpl_site_addr[], kedr_tmpl_site_stub[],
 	kedr_tmpl_site_end[];
 asm(
@@ -2842,6 +2795,7 @@ asm(
 "	.error \"the call site is not KEDR_SITE_LEN bytes\"\n"
 "	.endif\n"
 "	.popsection\n");
+/* [/snippet:tmpl-site] */
 
 /* the offset in a template of the 4-byte hole that ends at @label */
 #define KEDR_HOLE(tmpl, label)	((label) - (tmpl) - 4)
@@ -3604,6 +3558,15 @@ static struct notifier_block die_nb = {
 
 /* ==== 11. INSTRUMENTING THE TARGET ==== */
 
+/*
+ * From the function table of part 8 to patched originals, in the order of
+ * instrument_target() at the end of this part: plan each function (decode
+ * it once, check it, measure it with the emitter's dry run), leave alone
+ * what the kernel's tables or the area forbid, write the instances,
+ * re-aim the kernel's tables, patch the originals. Everything that can
+ * fail does so before the first byte of the target changes.
+ */
+
 /* [engine] */
 /**
  * skip_function() - leave a function alone, and say why
@@ -3874,12 +3837,7 @@ static unsigned long fit_in_area(struct kedr_func *funcs, unsigned int n,
 	return left_out;
 }
 
-/**
- * planned_function() - the instrumented function that contains an address
- * @addr: an address from one of the kernel's tables
- *
- * Return: the function, or NULL if there is none or it is left alone.
- */
+/* the instrumented function that contains @addr, or NULL */
 static struct kedr_func *planned_function(unsigned long addr)
 {
 	struct kedr_func *f = find_function(addr);
@@ -3905,22 +3863,13 @@ static bool lands_inside(struct kedr_func *f, unsigned long target)
 }
 /* [/engine] */
 
-/**
- * rel32_target() - the address a self-relative 32-bit field points to
- * @field: the field
- *
- * Return: its own address plus its value.
- */
+/* the address a self-relative 32-bit field points to */
 static unsigned long rel32_target(const s32 *field)
 {
 	return (unsigned long)field + *field;
 }
 
-/**
- * set_rel32() - make a self-relative 32-bit field point to @addr
- * @field: the field
- * @addr:  the address (within 2 GiB of @field: both are in the module area)
- */
+/* make a self-relative 32-bit field point to @addr (within 2 GiB of it) */
 static void set_rel32(s32 *field, unsigned long addr)
 {
 	*field = addr - (unsigned long)field;
@@ -3986,13 +3935,7 @@ static void check_kernel_tables(struct module *mod)
 	}
 }
 
-/**
- * cmp_extable() - order exception table entries by instruction address
- * @a: a struct exception_table_entry whose fields hold absolute addresses
- * @b: another
- *
- * Return: <0, 0 or >0.
- */
+/* order exception table entries whose fields hold absolute addresses */
 static int cmp_extable(const void *a, const void *b)
 {
 	const struct exception_table_entry *x = a, *y = b;
@@ -4524,11 +4467,7 @@ static void *output_next(struct seq_file *m, void *v, loff_t *pos)
 	return &records[*pos - 1];
 }
 
-/**
- * output_stop() - seq_file: unlock
- * @m: the seq_file
- * @v: the last line (unused)
- */
+/* seq_file: unlock */
 static void output_stop(struct seq_file *m, void *v)
 {
 	mutex_unlock(&output_mutex);
@@ -5170,6 +5109,7 @@ static const u8 kedr_count_types[][KEDR_SITE_MAX_TYPES] = {
  * count: ADD $1 to a per-cpu counter, %gs-based; one hole, the counter's
  * per-cpu offset (a disp32, followed by the imm8 $1).
  */
+/* [snippet:tmpl-count] */
 extern const u8 kedr_tmpl_check[], kedr_tmpl_check_full[], kedr_tmpl_check_end[],
 	kedr_tmpl_count[], kedr_tmpl_count_counter[], kedr_tmpl_count_end[];
 asm(
@@ -5184,6 +5124,7 @@ asm(
 "kedr_tmpl_count_counter:\n"	/* hole: disp32, the counter, 1 byte before */
 "kedr_tmpl_count_end:\n"
 "	.popsection\n");
+/* [/snippet:tmpl-count] */
 
 /**
  * emit_store_check() - append "if the store is full, skip the call"
