@@ -4728,8 +4728,9 @@ module_exit(kedr_sample_exit);
  * is all that runs. Every event costs the same there: a call, the flags
  * and sixteen registers pushed and popped, and record_event() in C, even
  * after the store is full, when all that is left to do is to add 1 to a
- * counter. This part adds, with fast=1 (the default), three speed-ups, in
- * the order they were made, each on top of the previous one:
+ * counter. This part adds, with fast=1 (the default), four speed-ups; the
+ * first three in the order they were made, each on top of the previous
+ * one:
  *
  *  1. Once the store is full, only count. Past the first num_records
  *     events (512 by default), which is nearly all of a run, an event
