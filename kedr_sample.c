@@ -2540,7 +2540,6 @@ static void link_cold_parts(struct kedr_func *funcs, unsigned int n)
 		for (j = 0; j < n; j++) {
 			const char *name = funcs[j].name;
 
-			/* NB: the first letter first: this runs n times */
 			if (!funcs[j].cold && name[0] == f->name[0] &&
 			    !strncmp(name, f->name, len) && !name[len]) {
 				f->parent = &funcs[j];
@@ -2799,6 +2798,20 @@ asm(
 "	.if kedr_tmpl_site_end - kedr_tmpl_site - " __stringify(KEDR_SITE_LEN) "\n"
 "	.error \"the call site is not KEDR_SITE_LEN bytes\"\n"
 "	.endif\n"
+"	.popsection\n");
+
+
+/*
+ * A jump, KEDR_JMP_LEN bytes, always in its rel32 form ({disp32}): after
+ * the exit site of a trampoline, and at the start of a patched original.
+ * One hole: the rel32 to where it goes.
+ */
+extern const u8 kedr_tmpl_jmp[], kedr_tmpl_jmp_to[];
+asm(
+"	.pushsection .rodata\n"
+"kedr_tmpl_jmp:\n"
+"	{disp32} jmp .\n"
+"kedr_tmpl_jmp_to:\n"		/* hole: rel32, to the destination */
 "	.popsection\n");
 /* [/snippet:tmpl-site] */
 
@@ -3367,7 +3380,8 @@ static void emit_trampolines(struct kedr_emitter *e, const struct kedr_fctx *x)
 		if (classify_dest(f, target, &g) != KEDR_DEST_OUTSIDE)
 			continue;
 		emit_exit_site(e, x, jump_thunk_register(target), NULL, 0);
-		emit_jump(e, KEDR_OP_JMP_REL32, target);
+		emit_template(e, kedr_tmpl_jmp, kedr_tmpl_jmp_to);
+		fill_rel32(e, e->pos - 4, target);
 	}
 }
 
@@ -3472,10 +3486,11 @@ static void patch_original(const struct kedr_func *f)
 {
 	/* [snippet:patch-original] */
 	unsigned long at = f->addr + entry_len(f);	/* ENDBR64, ftrace nop */
-	u8 jmp[KEDR_JMP_LEN] = { KEDR_OP_JMP_REL32 };
 	s32 rel = f->inst - (at + KEDR_JMP_LEN);
+	u8 jmp[KEDR_JMP_LEN];
 
-	memcpy(&jmp[1], &rel, sizeof(rel));
+	memcpy(jmp, kedr_tmpl_jmp, KEDR_JMP_LEN);	/* and fill its hole */
+	memcpy(jmp + KEDR_HOLE(kedr_tmpl_jmp, kedr_tmpl_jmp_to), &rel, sizeof(rel));
 	kedr_text_poke_copy((void *)at, jmp, sizeof(jmp));	/* 1. the jump */
 	fill_original(f, at + KEDR_JMP_LEN);			/* 2. the fill */
 	/* [/snippet:patch-original] */
@@ -3747,9 +3762,8 @@ static void skip_families(struct kedr_func *funcs, unsigned int n)
  *
  * The dry run of a function needs the maps of the functions its jumps may
  * land in: its own, and those of its .cold family. So a function with no
- * family is measured right after it is decoded, while its instructions
- * are still in the CPU's cache, and the families once every function has
- * its map.
+ * family is measured right after it is decoded, and the families once
+ * every function has its map.
  */
 static void plan_functions(struct kedr_func *funcs, unsigned int n)
 {
