@@ -131,9 +131,10 @@ is "$?" 0 "make -f doc/doc.mk doc-check succeeds" || sed 's/^/# /' "$TAP_TMP/che
 page=$(cat "$html" 2>/dev/null)
 chapters=("The big picture" "Parameters, and reaching what the kernel does not export"
 	"Anatomy of an x86-64 instruction" "Decoding one instruction"
-	"One function, before and after" "The run-time side: recording an event" "The emitter"
-	"Patching the original" "Finding the target, and instrumenting it" "The output"
-	"Module init and exit" "Limitations and exercises")
+	"One function, before and after" "The run-time side: recording an event"
+	"Where the instances live" "What loaded code looks like" "The emitter"
+	"Patching the original" "Instrumenting the target" "The output"
+	"Module init and exit" "Making it fast" "Limitations and exercises")
 n=0
 for c in "${chapters[@]}"; do
 	n=$((n + 1))
