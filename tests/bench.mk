@@ -49,9 +49,11 @@ bench-hostbench:
 	$(MAKE) -f $(BENCH_TOP)/tests/bench.mk $(BENCH_BUILD)/hostbench $(BENCH_BUILD)/hostbench-static
 
 $(BENCH_BUILD)/hostbench: $(HB_DEPS)
+	@mkdir -p $(BENCH_BUILD)
 	gcc $(HB_CFLAGS) -o $@ $< -lcapstone
 
 $(BENCH_BUILD)/hostbench-static: $(HB_DEPS)
+	@mkdir -p $(BENCH_BUILD)
 	gcc -static $(HB_CFLAGS) -o $@ $< -lcapstone
 
 bench: $(BENCH_BUILD)/timeit $(BENCH_BUILD)/workload.o bench-hostbench
