@@ -42,8 +42,9 @@
  * Parameters: target_name (required), process_sp_accesses (record accesses
  * through %rsp too), num_records (how many events to keep), keep (the
  * "first" or the "last" of them), recording (0: start with the switch
- * kedr_sample/recording off). With "dyndbg=+p" the log also lists every
- * function found.
+ * kedr_sample/recording off), fast (0: the simple instrumenter alone,
+ * without the speed-ups of part 14). With "dyndbg=+p" the log also lists
+ * every function found.
  *
  * The file is meant to be read from top to bottom, as a story. Its parts,
  * which are also the chapters of the walkthrough in doc/:
@@ -54,12 +55,19 @@
  *   4. Decoding one instruction
  *   5. One function, before and after
  *   6. The run-time side: recording an event
- *   7. The emitter
- *   8. Patching the original
- *   9. Finding the target, and instrumenting it
- *  10. The output
- *  11. Module init and exit
- *  12. Limitations and exercises
+ *   7. Where the instances live
+ *   8. What loaded code looks like
+ *   9. The emitter
+ *  10. Patching the original
+ *  11. Instrumenting the target
+ *  12. The output
+ *  13. Module init and exit
+ *  14. Making it fast
+ *  15. Limitations and exercises
+ *
+ * Parts 1 to 13 are the simplest instrumenter that is correct on a hardened
+ * kernel, and fast=0 runs them alone; part 14 makes it fast (fast=1, the
+ * default) and can be skipped on a first reading.
  */
 
 #define pr_fmt(fmt) "[sample] " fmt
@@ -136,7 +144,7 @@ MODULE_LICENSE("GPL");
  * so every caller, whether it calls the function directly, through a
  * pointer or from the kernel, ends up in the copy.
  *
- * Some functions cannot be moved safely (part 9 says which and why); they
+ * Some functions cannot be moved safely (part 11 says which and why); they
  * are left as they are, and the log says so.
  */
 
@@ -154,8 +162,10 @@ MODULE_PARM_DESC(target_name, "Name of the module to instrument (required)");
 
 /*
  * process_sp_accesses: accesses through %rsp are mostly the function's own
- * stack frame (21.6% of the memory operands in Debian's modules), which is
- * rarely interesting and costly to record. Off by default, as in KEDR.
+ * stack frame (21.6% of the memory operands kedr_sample would record in
+ * Debian's 6.1 modules: tests/07-comment-facts.t checks this figure and
+ * the others of the comments), which is rarely interesting and costly to
+ * record. Off by default, as in KEDR.
  */
 static bool process_sp_accesses;
 module_param(process_sp_accesses, bool, 0444);
@@ -165,8 +175,8 @@ MODULE_PARM_DESC(process_sp_accesses,
 /*
  * fast: with fast=0, kedr_sample is the simplest instrumenter that works:
  * every event calls the recorder, in C, through the simple stub of part 6,
- * kedr_event_stub. With fast=1 (the default) it adds the speed-ups marked
- * "MAKING IT FAST" in this file: a stub with a counting-only shortcut once
+ * kedr_event_stub. With fast=1 (the default) it adds the speed-ups of the
+ * last part, "Making it fast": a stub with a counting-only shortcut once
  * the store is full, which saves only the flags it changes, and counts
  * done inline where the flags are dead. Both record the same events
  * (tests/24-fast-vs-simple.t); make bench measures what fast=1 buys.
@@ -175,6 +185,28 @@ static bool fast = true;
 module_param(fast, bool, 0444);
 MODULE_PARM_DESC(fast,
 		 "Use the speed-ups of the part \"Making it fast\" (default: yes; 0: the simple instrumenter)");
+
+/*
+ * The hooks into the last part, "Making it fast", where they are defined.
+ * fast=0 never calls them: each call is written "if (fast) ...". Until that
+ * part, this file is the simple instrumenter and nothing else.
+ */
+struct kedr_site;
+struct kedr_func;
+struct kedr_emitter;
+struct kedr_insn_map;
+static int fast_init(void);				/* kedr_sample_init() */
+static bool fast_counted(const struct kedr_site *s);	/* record_event() */
+static void fast_store_full(bool full);		/* record_event() */
+static struct kedr_func *function_at_fast(struct kedr_func *funcs,
+					  unsigned int n,
+					  unsigned long addr);	/* function_at() */
+static const struct kedr_insn_map *map_lookup_fast(const struct kedr_func *g,
+						   unsigned int off); /* map_lookup() */
+static void find_dead_flags(struct kedr_func *f);	/* plan_function() */
+static void fast_begin_function(const struct kedr_func *f);	/* emit_function() */
+static void emit_site_fast(struct kedr_emitter *e,	/* emit_site() */
+			   const struct kedr_site *site);
 
 /*
  * The name kedr_sample compares with: target_name with '-' turned into '_'.
@@ -441,12 +473,11 @@ struct kedr_mem {
 };
 
 /**
- * struct kedr_insn - one decoded instruction, all the emitter needs
+ * struct kedr_insn - one decoded instruction: what the emitter needs, and its layout
  * @length:	total length in bytes
  * @map:	opcode map, KEDR_MAP_1BYTE, _0F, _0F38 or _0F3A
  * @opcode:	the last opcode byte
  * @modrm:	the ModRM byte (valid if @modrm_off)
- * @sib:	the SIB byte (valid if @sib_off)
  * @prefixes:	KEDR_P_* legacy prefixes seen
  * @seg_prefix:	last segment override, KEDR_SEG_*, or KEDR_SEG_NONE
  * @rex:	REX bits (0100WRXB); for VEX/EVEX, the equivalent W, R, X, B
@@ -462,16 +493,13 @@ struct kedr_mem {
  * @imm_off:	offset of the immediate (or branch displacement), 0 if none
  * @imm_size:	its size: 0, 1, 2, 3 (ENTER Iw, Ib), 4 or 8
  * @imm:	its value, sign-extended (ENTER: both, little-endian)
- * @flags_dead:	not the decoder's: set by find_dead_flags() (part 7) when
- *		the function is planned
  * @has_mem:	there is an explicit memory operand (ModRM mod != 11, or moffs)
  * @mem:	that operand
  * @access:	KEDR_ACC_* on @mem, or on [rsi]/[rdi] for string operations;
  *		0 if no data is accessed (LEA, NOP Ev, PREFETCH, CLFLUSH)
  * @access_size: bytes accessed (per element for string operations), 0
  *		if unknown (XSAVE family)
- * @class:	KEDR_CLASS_* family; KEDR_CLASS_IS_SEED() tells if kedr_sample
- *		records it
+ * @class:	KEDR_CLASS_* family (insn_tables.h)
  * @sp_based:	@mem is addressed from %rsp (base register %rsp, not RIP)
  * @str_op:	KEDR_STR_* string operation, or KEDR_STR_NONE
  * @str_rep:	KEDR_REP_*
@@ -481,13 +509,20 @@ struct kedr_mem {
  * @branch_off:	offset of a relative branch displacement, 0 if none
  * @branch_size: its size, 1 or 4 (2 for XBEGIN with 66)
  * @branch_disp: its value: target = address of next instruction + this
+ *
+ * The emitter reads fewer fields than these. @imm, @str_src,
+ * @str_dst and the offsets and sizes of the fields (@modrm_off, @sib_off,
+ * @disp_size, @imm_off, @imm_size, @branch_off, @branch_size) complete the
+ * decoder's answer: the layout of every byte of the instruction, which is
+ * how the decoder is proven, field by field, against objdump and Capstone
+ * on every instruction of Debian's modules (tests/10 to 14). A decoder
+ * that says only what its one user needs cannot be checked that way.
  */
 struct kedr_insn {
 	u8 length;
 	u8 map;
 	u8 opcode;
 	u8 modrm;
-	u8 sib;
 	u8 prefixes;
 	u8 seg_prefix;
 	u8 rex;
@@ -501,7 +536,6 @@ struct kedr_insn {
 	u8 disp_size;
 	u8 imm_off;
 	u8 imm_size;
-	bool flags_dead;
 	s64 imm;
 	bool has_mem;
 	struct kedr_mem mem;
@@ -853,7 +887,6 @@ static int kedr_decode_sib(struct kedr_cursor *c, struct kedr_insn *insn, u8 mod
 	err = kedr_fetch(c, &sib);
 	if (err)
 		return err;
-	insn->sib = sib;
 	/* 7-6 scale, 5-3 index, 2-0 base */
 	base = sib & 0x07;
 	index = ((sib >> 3) & 0x07) | ((insn->rex & KEDR_REX_X) ? 8 : 0);
@@ -1079,8 +1112,8 @@ static int kedr_decode_imm(struct kedr_cursor *c, struct kedr_insn *insn)
  *     the operand ModRM names: the offset is signed and can select any
  *     bit up to 2^63 away (SDM vol. 2, BT, "bit base addressing"). The
  *     decoder reports the ModRM operand and its size; the run-time side
- *     adds the offset of the whole element, of the operand's size, that
- *     holds the bit (bit_string_offset() in part 6).
+ *     adds, from the register's value, the offset of the whole element,
+ *     of the operand's size, that holds the bit.
  *   - SETcc writes 1 byte; MOVZX/MOVSX read 1 or 2, MOVSXD 4; MOVBE
  *     is a MOV (reads or writes operand-size bytes).
  *   - LEA, the NOP Ev hint space (0F 18-1F) and PREFETCH compute an
@@ -1286,7 +1319,7 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
 /**
  * DOC: What the decoder does not do
  *
- * Honest limits (part 12 points back here). None of them changes where an
+ * Honest limits (part 15 points back here). None of them changes where an
  * instruction ends, so none of them can make the emitter copy garbage; at
  * worst the access of a rare SIMD form is described imprecisely, and
  * kedr_sample does not record SIMD accesses anyway:
@@ -1393,7 +1426,7 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    hand-written assembly may do (jump_leaves() in part 6).
  *  - Anything else that lands in the middle of the original (a jump from
  *    code that is not instrumented, a computed jump) hits an int3. The
- *    int3 handler of part 8 sends it to the matching instruction of the
+ *    int3 handler of part 10 sends it to the matching instruction of the
  *    instance.
  */
 
@@ -1440,9 +1473,7 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *  - Every event costs the same: a call, sixteen registers and the flags
  *    saved and restored, and record_event() in C, whether the event is
  *    stored or only counted. That is the simple instrumenter (fast=0);
- *    the part "Making it fast" shows what fast=1 adds: a stub that only
- *    counts once the store is full (kedr_fast_stub), and counts written
- *    in the instrumented code itself where the target's flags are dead.
+ *    part 14, "Making it fast", shows what fast=1 changes.
  *  - It runs in whatever context the target runs in: process, softirq,
  *    hard interrupt, NMI. The "TID" stored is ``current``, the task
  *    pointer, as in KEDR; in interrupt context that is the task that was
@@ -1452,6 +1483,7 @@ static int kedr_decode(const u8 *code, size_t avail, struct kedr_insn *insn)
  *    tracing it does not recurse either.
  */
 
+/* [engine] */
 /* [snippet:sites] */
 /*
  * What was recorded: the types that appear in the output. An unlocked
@@ -1483,7 +1515,7 @@ enum kedr_site_kind {
 #define KEDR_SITE_RIP		0x01	/* RIP-relative: the address is known */
 #define KEDR_SITE_ADDR32	0x02	/* 67 prefix: 32-bit address arithmetic */
 #define KEDR_SITE_REP		0x04	/* string op with REP/REPE/REPNE */
-#define KEDR_SITE_COUNTED	0x08	/* fast=1: the emitted code counts it */
+/* 0x08 is KEDR_SITE_COUNTED, of part 14 */
 #define KEDR_SITE_JUMP_REG	0x10	/* an exit site of a computed jump: */
 #define KEDR_SITE_JUMP_MEM	0x20	/* to @base, or to what the operand holds */
 #define KEDR_SITE_JUMP		(KEDR_SITE_JUMP_REG | KEDR_SITE_JUMP_MEM)
@@ -1506,12 +1538,8 @@ enum kedr_site_kind {
  * @seg:      KEDR_SEG_FS, KEDR_SEG_GS or KEDR_SEG_NONE
  * @string:   for KEDR_SITE_STRING, which one (enum kedr_str_op)
  * @flags:    KEDR_SITE_RIP, KEDR_SITE_ADDR32, KEDR_SITE_REP,
- *            KEDR_SITE_COUNTED, KEDR_SITE_JUMP_REG, KEDR_SITE_JUMP_MEM
- * @count:    fast=1 only: the event types (enum kedr_event_type) this
- *            site counts, for kedr_fast_stub's shortcut once the store is
- *            full; 0 where the count depends on the registers (string
- *            instructions, computed jumps) or where the emitted code counts
- *            (KEDR_SITE_COUNTED)
+ *            KEDR_SITE_JUMP_REG, KEDR_SITE_JUMP_MEM
+ * @count:    0 with fast=0; for part 14's stub, the event types it counts
  * @bitreg:   for BT/BTS/BTR/BTC with a register bit offset, that register,
  *            else KEDR_REG_NONE
  * @span:     for an exit site marked KEDR_SITE_JUMP, the size of the
@@ -1530,15 +1558,13 @@ struct kedr_site {
 	u8 seg;
 	u8 string;
 	u8 flags;
-	u8 count[2];
+	u8 count[2];	/* part 14 */
 	s8 bitreg;
 	u32 span;
 };
 
-/* Where @count is in a site, for the stub (checked in kedr_sample_init()) */
-#define KEDR_SITE_COUNT_OFF	32
-
 /* [/snippet:sites] */
+/* [/engine] */
 
 /* [snippet:record-types] */
 /**
@@ -1581,8 +1607,6 @@ MODULE_PARM_DESC(num_records, "How many events to store (1..4194304, default 512
 
 static struct kedr_record *records;	/* num_records slots */
 static atomic_long_t nr_claimed;	/* slots handed out so far */
-u8 kedr_store_full;	/* store nothing: all claimed, or recording off (not
-			 * static: kedr_fast_stub, in assembly, reads it) */
 static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
 
 /**
@@ -1596,11 +1620,11 @@ static DEFINE_PER_CPU(unsigned long, event_counts[KEDR_EV_COUNT]);
  *  - A switch, like ftrace's ``tracing_on``: the debugfs file
  *    kedr_sample/recording (write ``0`` or ``1``; the parameter recording=0
  *    starts with it off). While it is off every event is still counted,
- *    but none is stored. It is a byte the recorder reads, kedr_store_full:
- *    nonzero means "store nothing", because the store is full or because
- *    recording is off, so with fast=1 an event while recording is off
- *    costs what one after a full store costs. The file's writers take a
- *    mutex; the recorder takes no lock, it only reads the byte.
+ *    but none is stored: record_event() reads the switch before it claims
+ *    a slot. (With fast=1, part 14's flag for "store nothing" is set
+ *    while it is off, as when the store is full: an event then costs
+ *    what one after a full store costs.) The file's writers take a
+ *    mutex; the recorder takes no lock, it only reads.
  *  - keep=first (the default, KEDR's way) keeps the first num_records
  *    events; keep=last keeps the last ones in a ring that overwrites the
  *    oldest, as ftrace's buffer does by default. The ring is never full, so
@@ -1696,7 +1720,8 @@ static void reset_recording(void)
 	memset(ring_seq, 0, num_records * sizeof(*ring_seq));
 	memset(counted_on, 0, sizeof(counted_on));
 	memset(counted_at_on, 0, sizeof(counted_at_on));
-	WRITE_ONCE(kedr_store_full, !READ_ONCE(recording));
+	if (fast)	/* hook: part 14 */
+		fast_store_full(!READ_ONCE(recording));
 	mutex_unlock(&recording_mutex);
 }
 /* [/snippet:recording] */
@@ -1708,11 +1733,7 @@ static void reset_recording(void)
  * @size: see struct kedr_record
  * @type: enum kedr_event_type
  *
- * The simple path: count it, then claim a slot if any is left.
- * (fast=1 only: a site marked KEDR_SITE_COUNTED is counted by the emitted
- * code itself, see emit_site_fast(), so it is not counted here again; and
- * kedr_store_full tells kedr_fast_stub and the emitted code that the store
- * is full.)
+ * Count it, then claim a slot if any is left.
  */
 static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 				 unsigned long size, unsigned int type)
@@ -1720,9 +1741,9 @@ static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 	struct kedr_record *r;
 	long i;
 
-	if (!(s->flags & KEDR_SITE_COUNTED))
+	if (!(fast && fast_counted(s)))	/* hook: already counted? */
 		this_cpu_inc(event_counts[type]);
-	if (READ_ONCE(kedr_store_full))	/* full, or recording is off */
+	if (!READ_ONCE(recording))	/* the switch */
 		return;
 	if (keep_last) {
 		ring_store(s, addr, size, type);
@@ -1733,7 +1754,8 @@ static notrace void record_event(const struct kedr_site *s, unsigned long addr,
 	if (i < num_records)
 		i = atomic_long_inc_return(&nr_claimed) - 1;
 	if (i >= num_records) {
-		WRITE_ONCE(kedr_store_full, 1);	/* see kedr_fast_stub */
+		if (fast)	/* hook: from now on, only count */
+			fast_store_full(true);
 		return;
 	}
 	r = &records[i];
@@ -1760,11 +1782,7 @@ static unsigned long event_total(unsigned int type)
 	return sum;
 }
 
-/**
- * events_stored() - how many records hold an event
- *
- * Return: the number of claimed slots, at most num_records.
- */
+/* how many records hold an event: the claimed slots, at most num_records */
 static long events_stored(void)
 {
 	return min_t(long, atomic_long_read(&nr_claimed), num_records);
@@ -1775,10 +1793,10 @@ static long events_stored(void)
  * set_recording() - turn the switch, and account for what it counted
  * @on: store events from now on, or not
  *
- * The byte kedr_store_full changes last when turning on, first when
- * turning off. An event on another CPU at that moment may be stored or
- * not; every event is counted either way, and "counted while recording"
- * is the totals' growth between switch-on and switch-off.
+ * The switch changes first when turning off, last when turning on. An
+ * event on another CPU at that moment may be stored or not; every event
+ * is counted either way, and "counted while recording" is the totals'
+ * growth between switch-on and switch-off.
  */
 static void set_recording(bool on)
 {
@@ -1787,17 +1805,18 @@ static void set_recording(bool on)
 	mutex_lock(&recording_mutex);
 	if (on != READ_ONCE(recording)) {
 		if (!on)
-			WRITE_ONCE(kedr_store_full, 1);
+			WRITE_ONCE(recording, false);
 		for (t = 0; t < KEDR_EV_COUNT; t++) {
 			if (on)
 				counted_at_on[t] = event_total(t);
 			else
 				counted_on[t] += event_total(t) - counted_at_on[t];
 		}
-		WRITE_ONCE(recording, on);
-		if (on)		/* NB: keep=first and all claimed: still full */
-			WRITE_ONCE(kedr_store_full, !keep_last &&
-				   atomic_long_read(&nr_claimed) >= num_records);
+		if (on)
+			WRITE_ONCE(recording, true);
+		if (fast)	/* hook: part 14; keep=first and all claimed: full */
+			fast_store_full(!on || (!keep_last &&
+				atomic_long_read(&nr_claimed) >= num_records));
 	}
 	mutex_unlock(&recording_mutex);
 }
@@ -2035,7 +2054,7 @@ static notrace void record_string(const struct kedr_site *s,
  * call, or back into its own, as hand-written assembly does with a table
  * of places to go (crc32c-intel's crc_pcl jumps, through a table, to one
  * of the labels of its own body). Execution needs nothing from us there: the jump lands in
- * the int3 fill of the original and part 8's handler sends it on to the
+ * the int3 fill of the original and part 10's handler sends it on to the
  * instance. But it is no exit. So here, with the registers at hand, we
  * look at where it goes: into the function, past its first byte, it
  * stays. (To the first byte it goes through the original's way in, which
@@ -2121,6 +2140,47 @@ NOKPROBE_SYMBOL(kedr_on_site);
  * them. That is the whole of it: every event, whether it is stored or only
  * counted, goes to kedr_on_site() in C.
  */
+/*
+ * The sixteen registers as a struct kedr_regs, from r[15] down to r[0]
+ * (the caller has pushed RFLAGS above them), and back. Part 14's stub
+ * builds the same frame.
+ */
+#define KEDR_PUSH_REGS \
+"	pushq %r15\n" \
+"	pushq %r14\n" \
+"	pushq %r13\n" \
+"	pushq %r12\n" \
+"	pushq %r11\n" \
+"	pushq %r10\n" \
+"	pushq %r9\n" \
+"	pushq %r8\n" \
+"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */ \
+"	pushq %rsi\n" \
+"	pushq %rbp\n" \
+"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */ \
+"	pushq %rbx\n" \
+"	pushq %rdx\n" \
+"	pushq %rcx\n" \
+"	pushq %rax\n"
+
+#define KEDR_POP_REGS \
+"	popq %rax\n" \
+"	popq %rcx\n" \
+"	popq %rdx\n" \
+"	popq %rbx\n" \
+"	addq $8, %rsp\n"	/* r[4] */ \
+"	popq %rbp\n" \
+"	popq %rsi\n" \
+"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */ \
+"	popq %r8\n" \
+"	popq %r9\n" \
+"	popq %r10\n" \
+"	popq %r11\n" \
+"	popq %r12\n" \
+"	popq %r13\n" \
+"	popq %r14\n" \
+"	popq %r15\n"
+
 /* [snippet:event-stub] */
 void kedr_event_stub(void);
 asm(
@@ -2130,1302 +2190,20 @@ asm(
 "kedr_event_stub:\n"
 	ANNOTATE_NOENDBR		/* only instances call it, directly */
 "	pushfq\n"
-"	pushq %r15\n"
-"	pushq %r14\n"
-"	pushq %r13\n"
-"	pushq %r12\n"
-"	pushq %r11\n"
-"	pushq %r10\n"
-"	pushq %r9\n"
-"	pushq %r8\n"
-"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */
-"	pushq %rsi\n"
-"	pushq %rbp\n"
-"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */
-"	pushq %rbx\n"
-"	pushq %rdx\n"
-"	pushq %rcx\n"
-"	pushq %rax\n"
+	KEDR_PUSH_REGS
 "	pushq 0x80(%rsp)\n"	/* a copy of the target's flags */
 "	andq $~0x400, (%rsp)\n"	/* without X86_EFLAGS_DF */
 "	popfq\n"
 "	movq %rsp, %rsi\n"	/* kedr_on_site(site, regs) */
 "	call kedr_on_site\n"
-"	popq %rax\n"
-"	popq %rcx\n"
-"	popq %rdx\n"
-"	popq %rbx\n"
-"	addq $8, %rsp\n"	/* r[4] */
-"	popq %rbp\n"
-"	popq %rsi\n"
-"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */
-"	popq %r8\n"
-"	popq %r9\n"
-"	popq %r10\n"
-"	popq %r11\n"
-"	popq %r12\n"
-"	popq %r13\n"
-"	popq %r14\n"
-"	popq %r15\n"
+	KEDR_POP_REGS
 "	popfq\n"		/* the target's flags, DF included */
 	ASM_RET
 "	.size kedr_event_stub, .-kedr_event_stub\n"
 "	.popsection\n");
 /* [/snippet:event-stub] */
 
-/*
- * ---- MAKING IT FAST (fast=1): the stub's counting-only shortcut ----
- * (This block belongs to the part "Making it fast"; fast=0 never runs it.)
- *
- * kedr_fast_stub: what kedr_event_stub becomes with fast=1. Entered like
- * kedr_event_stub. Once the store is full, events are only counted, and
- * the stub does just that: one per-CPU increment for each type in
- * site->count, about fifteen instructions. It saves only the flags that
- * CMP, TEST and INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much
- * more; LAHF and SAHF exist in 64-bit mode on every CPU since 2005: CPUID
- * 80000001H, ECX bit 0). Otherwise it builds the same struct kedr_regs as
- * kedr_event_stub, calls kedr_on_site(site, regs) and undoes it all; but
- * the flags come back through SAHF (and the OF trick) unless the target
- * had set the direction flag, the one flag our C code may not run with:
- * only then does a POPFQ restore them. Nothing else in RFLAGS (IF, AC...)
- * is changed by the C code.
- */
-/* [snippet:fast-stub] */
-void kedr_fast_stub(void);
-asm(
-"	.pushsection .text, \"ax\"\n"
-"	.globl kedr_fast_stub\n"
-"	.type kedr_fast_stub, @function\n"
-"kedr_fast_stub:\n"
-	ANNOTATE_NOENDBR		/* only instances call it, directly */
-"	pushq %rax\n"			/* fast path: save the arithmetic */
-"	lahf\n"			/* flags in %ah (SF ZF AF PF CF) */
-"	seto %al\n"			/* and %al (OF) */
-"	cmpb $0, kedr_store_full(%rip)\n"
-"	je .Lkedr_fast_flags\n"		/* the store is not full: record */
-"	pushq %rcx\n"
-"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"
-"	testl %ecx, %ecx\n"
-"	je .Lkedr_fast_rcx\n"		/* a string: the count needs %rcx */
-"	incq %gs:event_counts(,%rcx,8)\n"
-"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"
-"	testl %ecx, %ecx\n"
-"	je 1f\n"
-"	incq %gs:event_counts(,%rcx,8)\n"
-"1:	popq %rcx\n"
-"	addb $0x7f, %al\n"		/* OF again: 0x7f + 1 overflows */
-"	sahf\n"			/* and the others */
-"	popq %rax\n"
-	ASM_RET
-".Lkedr_fast_rcx:\n"
-"	popq %rcx\n"
-".Lkedr_fast_flags:\n"
-"	addb $0x7f, %al\n"
-"	sahf\n"
-"	popq %rax\n"
-"	pushfq\n"			/* the full path: record */
-"	pushq %r15\n"
-"	pushq %r14\n"
-"	pushq %r13\n"
-"	pushq %r12\n"
-"	pushq %r11\n"
-"	pushq %r10\n"
-"	pushq %r9\n"
-"	pushq %r8\n"
-"	pushq 0x50(%rsp)\n"	/* r[7]: the target's %rdi (8 regs, flags, ret above) */
-"	pushq %rsi\n"
-"	pushq %rbp\n"
-"	pushq %rsp\n"		/* r[4]: placeholder, see kedr_on_site() */
-"	pushq %rbx\n"
-"	pushq %rdx\n"
-"	pushq %rcx\n"
-"	pushq %rax\n"
-"	testl $0x400, 0x80(%rsp)\n"	/* X86_EFLAGS_DF: the target set it? */
-"	jz 2f\n"
-"	pushq 0x80(%rsp)\n"	/* rare: clear DF in a copy of the flags */
-"	andq $~0x400, (%rsp)\n"	/* (objtool rejects a plain CLD) */
-"	popfq\n"
-"2:	movq %rsp, %rsi\n"
-"	call kedr_on_site\n"
-"	popq %rax\n"
-"	popq %rcx\n"
-"	popq %rdx\n"
-"	popq %rbx\n"
-"	addq $8, %rsp\n"	/* r[4] */
-"	popq %rbp\n"
-"	popq %rsi\n"
-"	addq $8, %rsp\n"	/* r[7]: the emitted code pops %rdi itself */
-"	popq %r8\n"
-"	popq %r9\n"
-"	popq %r10\n"
-"	popq %r11\n"
-"	popq %r12\n"
-"	popq %r13\n"
-"	popq %r14\n"
-"	popq %r15\n"
-"	testl $0x400, (%rsp)\n"	/* DF was set: POPFQ restores it */
-"	jnz 3f\n"
-"	pushq %rax\n"			/* else only the arithmetic flags */
-"	movzbl 9(%rsp), %eax\n"	/* changed: OF is bit 11 of RFLAGS, */
-"	shrb $3, %al\n"
-"	andb $1, %al\n"
-"	movb 8(%rsp), %ah\n"		/* SF ZF AF PF CF its low byte, */
-"	addb $0x7f, %al\n"		/* as in the shortcut above */
-"	sahf\n"
-"	popq %rax\n"
-"	leaq 8(%rsp), %rsp\n"		/* drop RFLAGS (LEA: flags untouched) */
-	ASM_RET
-"3:	popfq\n"
-	ASM_RET
-"	.size kedr_fast_stub, .-kedr_fast_stub\n"
-"	.popsection\n");
-/* [/snippet:fast-stub] */
-
-/* ==== 7. THE EMITTER ==== */
-
-/* [snippet:emitter] */
-
-/* The bytes the emitter writes (Intel SDM vol. 2, chapters 3-4, and A-2) */
-#define KEDR_OP_PUSH_RDI	0x57	/* PUSH r64: 50+r, %rdi is 7 */
-#define KEDR_OP_POP_RDI		0x5F	/* POP r64: 58+r */
-#define KEDR_OP_REX_W		0x48	/* REX with W: 64-bit operand */
-#define KEDR_OP_MOV_IMM32	0xC7	/* MOV r/m64, imm32 (sign-extended): C7 /0 */
-#define KEDR_MODRM_RDI		0xC7	/* ModRM mod=11 reg=/0 rm=%rdi */
-#define KEDR_OP_CALL_REL32	0xE8
-#define KEDR_OP_JMP_REL32	0xE9
-#define KEDR_OP_JMP_REL8	0xEB
-#define KEDR_OP_JCC_REL32	0x80	/* 0F 80+cc (Jcc rel8 is 70+cc) */
-#define KEDR_OP_INT3		0xCC
-#define KEDR_CC_MASK		0x0F	/* the condition is the low nibble */
-
-#define KEDR_JMP_LEN		5	/* E9 rel32 */
-#define KEDR_FTRACE_NOP_LEN	5	/* the jump goes after it, if there is one */
-#define KEDR_ENDBR_LEN		4	/* F3 0F 1E FA (IBT): the jump goes after it too */
-#define KEDR_SITE_LEN		14	/* push, mov $site, call, pop: see part 6 */
-/* a trampoline for a conditional tail call: exit site, then jmp */
-#define KEDR_TRAMP_LEN		(KEDR_SITE_LEN + KEDR_JMP_LEN)
-
-/**
- * struct kedr_insn_map - where an original instruction went
- * @orig: its offset in the original function
- * @inst: the offset of its code in the instance (the recording that goes
- *        before it included: a jump here must record the access too)
- * @copy: the offset of the instruction itself in the instance (what a
- *        kernel table that named the original instruction must now name)
- */
-struct kedr_insn_map {
-	u32 orig;
-	u32 inst;
-	u32 copy;
-};
-
-/**
- * struct kedr_func - one function of the target, and its instance
- * @addr:  its address in the target's code
- * @size:  its size in bytes, from the symbol table
- * @name:  its name (a copy: the symbol table it came from is freed after init)
- * @init:  true if it lies in the init text (freed after the target's init)
- * @cold:  true if it is a ".cold" part of another function
- * @endbr: true if it starts with ENDBR64 (or its sealed form), see entry_len()
- * @ftrace_nop: true if it starts with ftrace's 5-byte nop (after @endbr)
- * @parent: for a .cold part, the function it belongs to (if found)
- * @has_cold: some .cold part has this function as its @parent
- * @skip:  why it is left alone, or NULL if it is instrumented
- * @skip_off: where in the function that reason lies
- * @insns: its instructions, decoded once when it is planned and kept until
- *         its instance is written (80 bytes each)
- * @map:   per instruction, its offset in the original and in the instance
- * @nr_insns: entries in @insns and in @map
- * @body_size: bytes of the instance before its trampolines
- * @code_size: bytes of the instance
- * @nr_sites: sites it uses
- * @offset: where the instance is in its region
- * @first_site: index of its first site in its region
- * @inst:  address of the instance, 0 if none (yet, or any more)
- */
-struct kedr_func {
-	unsigned long addr;
-	unsigned int size;
-	const char *name;
-	bool init;
-	bool cold;
-	bool endbr;
-	bool ftrace_nop;
-	struct kedr_func *parent;
-	bool has_cold;
-	const char *skip;
-	unsigned int skip_off;
-	struct kedr_insn *insns;
-	struct kedr_insn_map *map;
-	unsigned int nr_insns;
-	unsigned int body_size;
-	unsigned int code_size;
-	unsigned int nr_sites;
-	unsigned int offset;
-	unsigned int first_site;
-	unsigned long inst;
-};
-
-/**
- * entry_len() - bytes at the start of a function that stay where they are
- * @f: the function
- *
- * NB: 6.1 has ftrace's nop at +0; 6.12 (IBT) ENDBR64 at +0, the nop at +4.
- *
- * Return: the length of ENDBR64 and ftrace's nop, those it has.
- */
-static unsigned int entry_len(const struct kedr_func *f)
-{
-	return (f->endbr ? KEDR_ENDBR_LEN : 0) +
-	       (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0);
-}
-
-/**
- * struct kedr_emitter - where the emitter writes, or pretends to
- * @buf:   the buffer (NULL in a dry run: only sizes are computed)
- * @addr:  the address @buf will have when the code runs
- * @pos:   bytes emitted so far
- * @sites: where sites go (NULL in a dry run)
- * @sites_addr: the address @sites will have
- * @nr_sites: sites emitted so far
- * @nr_tramps: trampolines needed so far
- * @insn_pos: where the last instruction itself went (see kedr_insn_map.copy)
- * @err:   set when something cannot be encoded (a target out of reach)
- */
-struct kedr_emitter {
-	u8 *buf;
-	unsigned long addr;
-	unsigned int pos;
-	struct kedr_site *sites;
-	unsigned long sites_addr;
-	unsigned int nr_sites;
-	unsigned int nr_tramps;
-	unsigned int insn_pos;
-	int err;
-};
-
-/**
- * emit_bytes() - append bytes
- * @e:   the emitter
- * @src: the bytes
- * @len: how many
- */
-static void emit_bytes(struct kedr_emitter *e, const void *src, unsigned int len)
-{
-	if (e->buf)
-		memcpy(e->buf + e->pos, src, len);
-	e->pos += len;
-}
-
-/**
- * emit_byte() - append one byte
- * @e: the emitter
- * @b: the byte
- */
-static void emit_byte(struct kedr_emitter *e, u8 b)
-{
-	emit_bytes(e, &b, 1);
-}
-
-/**
- * emit_rel32() - append a 32-bit displacement that reaches @target
- * @e:      the emitter
- * @target: where the jump or call must go
- *
- * The displacement counts from the end of the instruction, which ends
- * with it (true of every jump and call the emitter writes).
- */
-static void emit_rel32(struct kedr_emitter *e, unsigned long target)
-{
-	long rel = target - (e->addr + e->pos + 4);
-	s32 rel32 = rel;
-
-	if (e->buf && rel != rel32)
-		e->err = -ERANGE;	/* NB: cannot happen within the module area */
-	emit_bytes(e, &rel32, 4);
-}
-
-/**
- * emit_jump() - append "jmp rel32" or "call rel32"
- * @e:      the emitter
- * @op:     KEDR_OP_JMP_REL32 or KEDR_OP_CALL_REL32
- * @target: the destination
- */
-static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
-{
-	emit_byte(e, op);
-	emit_rel32(e, target);
-}
-
-/**
- * emit_call_site() - append the call that records an event, and the site
- * @e:    the emitter
- * @site: what to record
- * @stub: the stub to call: kedr_event_stub (or kedr_fast_stub with fast=1)
- *
- * The four instructions of part 6, 14 bytes (KEDR_SITE_LEN)::
- *
- *   push %rdi; mov $site, %rdi; call stub; pop %rdi
- *
- * and a copy of @site in the region's sites, at the address the MOV names.
- */
-static void emit_call_site(struct kedr_emitter *e, const struct kedr_site *site,
-			   void (*stub)(void))
-{
-	/* [snippet:emit-site] */
-	s32 where = e->sites_addr + e->nr_sites * sizeof(*site);
-	const u8 mov_site[] = { KEDR_OP_PUSH_RDI, KEDR_OP_REX_W,
-				KEDR_OP_MOV_IMM32, KEDR_MODRM_RDI };
-
-	/* NB: the site is in the module area, in the top 2 GiB: a sign-extended
-	 * imm32 holds its address */
-	emit_bytes(e, mov_site, sizeof(mov_site));
-	emit_bytes(e, &where, 4);
-	emit_jump(e, KEDR_OP_CALL_REL32, (unsigned long)stub);
-	emit_byte(e, KEDR_OP_POP_RDI);
-	if (e->sites)
-		e->sites[e->nr_sites] = *site;
-	e->nr_sites++;
-	/* [/snippet:emit-site] */
-}
-
-/*
- * ---- MAKING IT FAST (fast=1): inline counts and the store check ----
- * (From here to emit_site_fast(), the code belongs to the part "Making it
- * fast"; with fast=0 emit_site() goes straight to emit_call_site().)
- */
-
-/*
- * What a site counts, by kind (enum kedr_site_kind): the same events as
- * kedr_on_site() gives, minus the address. String instructions count
- * nothing when %rcx is 0, so the stub takes its full path for them.
- */
-#define KEDR_SITE_MAX_TYPES	2
-static const u8 kedr_count_types[][KEDR_SITE_MAX_TYPES] = {
-	[KEDR_SITE_READ]   = { KEDR_EV_READ },
-	[KEDR_SITE_WRITE]  = { KEDR_EV_WRITE },
-	[KEDR_SITE_UPDATE] = { KEDR_EV_READ, KEDR_EV_WRITE },
-	[KEDR_SITE_LOCKED] = { KEDR_EV_LOCKED },
-	[KEDR_SITE_STRING] = { 0 },
-	[KEDR_SITE_ENTRY]  = { KEDR_EV_ENTRY },
-	[KEDR_SITE_EXIT]   = { KEDR_EV_EXIT },
-};
-
-/* What the inline count of a site is made of (see emit_site()) */
-#define KEDR_PREFIX_GS		0x65
-#define KEDR_OP_GRP1_EB_IB	0x80	/* CMP r/m8, imm8: 80 /7 ib */
-#define KEDR_MODRM_CMP_RIP	0x3D	/* mod=00 reg=/7 rm=101: disp32(%rip) */
-#define KEDR_OP_JNE_REL8	0x75
-#define KEDR_OP_GRP1_EV_IB	0x83	/* ADD r/m, imm8: 83 /0 ib */
-#define KEDR_MODRM_ADD_SIB	0x04	/* mod=00 reg=/0 rm=100: a SIB follows */
-#define KEDR_SIB_DISP32		0x25	/* no base, no index: just disp32 */
-
-/**
- * emit_store_check() - append "if the store is full, skip the call"
- * @e: the emitter
- *
- * ``cmpb $0, kedr_store_full(%rip); jne`` over the KEDR_SITE_LEN bytes
- * of the call sequence that follows.
- */
-static void emit_store_check(struct kedr_emitter *e)
-{
-	const u8 cmpb[] = { KEDR_OP_GRP1_EB_IB, KEDR_MODRM_CMP_RIP };
-	const u8 tail[] = { 0, KEDR_OP_JNE_REL8, KEDR_SITE_LEN };
-	/* NB: %rip is the end of the instruction, after its imm8 */
-	s32 rel = (unsigned long)&kedr_store_full - (e->addr + e->pos + 7);
-
-	emit_bytes(e, cmpb, sizeof(cmpb));
-	emit_bytes(e, &rel, 4);
-	emit_bytes(e, tail, sizeof(tail));
-}
-
-/**
- * emit_count() - append "addq $1, %gs:event_counts[type]"
- * @e:    the emitter
- * @type: enum kedr_event_type
- *
- * The address of a per-cpu variable is its offset from this CPU's %gs
- * base; the offsets of a module's per-cpu variables fit in 32 bits
- * (kedr_sample_init() checks it), as in this_cpu_add(). Why ADD $1 and not
- * INC, one byte shorter: INC keeps CF, so it depends on the flags before
- * it, and an emulator such as QEMU must then work out CF from the last
- * operation that set it; ADD sets them all.
- */
-static void emit_count(struct kedr_emitter *e, u8 type)
-{
-	const u8 addq[] = { KEDR_PREFIX_GS, KEDR_OP_REX_W, KEDR_OP_GRP1_EV_IB,
-			    KEDR_MODRM_ADD_SIB, KEDR_SIB_DISP32 };
-	s32 counter = (__force unsigned long)&event_counts[type];
-
-	emit_bytes(e, addq, sizeof(addq));
-	emit_bytes(e, &counter, 4);
-	emit_byte(e, 1);
-}
-
-/**
- * emit_site_fast() - emit_site() with fast=1
- * @e:    the emitter
- * @site: what to record
- * @flags_free: the target's arithmetic flags are dead here (see
- *              find_dead_flags())
- *
- * Always the call of emit_call_site(), to kedr_fast_stub. Where the flags
- * are free and the events of the site do not depend on the registers, the
- * count is done inline, and the call only when the store is not full yet::
- *
- *   cmpb $0, kedr_store_full(%rip)
- *   jne  1f                          ; full: just count
- *   push %rdi; mov $site, %rdi; call kedr_fast_stub; pop %rdi
- *   1: addq $1, %gs:event_counts+8*TYPE  ; per type of event, READ etc.
- *
- * Once the store is full (after 512 events by default) an event then
- * costs three instructions instead of a call. Elsewhere the site says
- * which types kedr_fast_stub counts once the store is full.
- */
-static void emit_site_fast(struct kedr_emitter *e, const struct kedr_site *site,
-			   bool flags_free)
-{
-	/* [snippet:emit-site-fast] */
-	const u8 *types = kedr_count_types[site->kind];
-	struct kedr_site s = *site;
-	unsigned int i;
-
-	if (site->kind == KEDR_SITE_STRING || (site->flags & KEDR_SITE_JUMP)) {
-		flags_free = false;	/* the count needs %rcx, or the target */
-		types = kedr_count_types[KEDR_SITE_STRING];	/* none */
-	}
-	if (flags_free) {
-		emit_store_check(e);
-		s.flags |= KEDR_SITE_COUNTED;	/* the stub must not count it again */
-	} else {
-		memcpy(s.count, types, sizeof(s.count));
-	}
-	emit_call_site(e, &s, kedr_fast_stub);
-	for (i = 0; flags_free && i < KEDR_SITE_MAX_TYPES && types[i]; i++)
-		emit_count(e, types[i]);
-	/* [/snippet:emit-site-fast] */
-}
-/* ---- end of MAKING IT FAST ---- */
-
-/**
- * emit_site() - append the code that records an event, and the site
- * @e:    the emitter
- * @site: what to record
- * @flags_free: the target's arithmetic flags are dead here (used only with
- *              fast=1, see emit_site_fast())
- *
- * With fast=0, the call of emit_call_site() to kedr_event_stub: the
- * simple instrumenter.
- */
-static void emit_site(struct kedr_emitter *e, const struct kedr_site *site,
-		      bool flags_free)
-{
-	if (fast)
-		emit_site_fast(e, site, flags_free);
-	else
-		emit_call_site(e, site, kedr_event_stub);
-}
-
-/**
- * emit_boundary_site() - record the entry or the exit of a function
- * @e:    the emitter
- * @kind: KEDR_SITE_ENTRY or KEDR_SITE_EXIT
- * @func: the address of the function (of the parent, for a .cold part)
- * @flags_free: see emit_site()
- */
-static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
-			       unsigned long func, bool flags_free)
-{
-	struct kedr_site site = {
-		.pc = func, .kind = kind, .base = KEDR_REG_NONE,
-		.index = KEDR_REG_NONE, .bitreg = KEDR_REG_NONE,
-	};
-
-	emit_site(e, &site, flags_free);
-}
-
-/**
- * DOC: What is recorded, and the choices the architecture leaves open
- *
- * Every recorded access is recorded *before* its instruction runs, from
- * the registers as they are then: an instruction that faults is still
- * recorded, and the order of the records is the order of the program.
- * What the decoder says an instruction does decides the event:
- *
- *  - a read ("read"), a write ("write"), or both without LOCK: a read and
- *    then a write of the same bytes (``addl $1, (%rax)``);
- *  - a LOCK prefix, or XCHG with memory, which the CPU always locks
- *    (Intel SDM vol. 2, XCHG): one "locked update";
- *  - CMOVcc: a read, whether or not the condition holds. The SDM (vol. 2,
- *    CMOVcc) says the source operand is read in either case, and a fault
- *    on it is raised even when nothing is moved; the record says what the
- *    CPU does, not what the program needed.
- *  - CMPXCHG: a read and a write (a locked update with LOCK), also when
- *    the comparison fails, because the CPU then writes back the value it
- *    read (Intel SDM vol. 2, CMPXCHG: "the destination operand is written
- *    back if the comparison fails"); likewise CMPXCHG8B/16B (8 and 16
- *    bytes);
- *  - string instructions: see record_string() in part 6.
- *  - BT, BTS, BTR, BTC with a register bit offset address a bit string:
- *    the element they touch may lie far from the operand the ModRM byte
- *    names (the offset is signed and unbounded), so the site keeps the
- *    register and the run-time side adds the element's offset (see
- *    bit_string_offset() in part 6).
- */
-
-/**
- * records_access() - does kedr_sample record this instruction's access?
- * @in: the instruction
- *
- * The families of instructions that the original KEDR sample records,
- * which this project started from, its "seed" (MOV, XCHG, SETcc, CMOVcc,
- * the ALU and bit operations, CMP, CMPXCHG, string operations:
- * KEDR_CLASS_IS_SEED() in insn_tables.h), and with them the few
- * integer instructions that are just as common and mean the same to a
- * reader of the trace: XADD (LOCK XADD is atomic_add_return()), shifts
- * and rotates, PUSH/POP of memory and CALL/JMP through memory (the read
- * of the pointer). Not recorded: SSE/AVX and x87 accesses, and system
- * instructions (see Limitations).
- *
- * Return: true if a site goes before @in.
- */
-static bool records_access(const struct kedr_insn *in)
-{
-	if (!in->access || (!in->has_mem && in->str_op == KEDR_STR_NONE))
-		return false;
-	if (in->sp_based && !process_sp_accesses)
-		return false;
-	switch (in->class) {
-	case KEDR_CLASS_XADD:
-	case KEDR_CLASS_SHIFT:
-	case KEDR_CLASS_STACK:
-	case KEDR_CLASS_BRANCH:
-		return true;
-	default:
-		return KEDR_CLASS_IS_SEED(in->class);
-	}
-}
-
-/* BT, BTS, BTR, BTC m, r: 0F A3, AB, B3, BB /r (Intel SDM vol. 2, Table A-3) */
-#define KEDR_OP_BT_REG		0xA3
-#define KEDR_OP_BTS_REG		0xAB
-#define KEDR_OP_BTR_REG		0xB3
-#define KEDR_OP_BTC_REG		0xBB
-
-/**
- * bit_offset_register() - the bit offset register of BT & co., if any
- * @in: the instruction
- *
- * Return: ModRM.reg (extended by REX.R) for BT/BTS/BTR/BTC m, r;
- * KEDR_REG_NONE for everything else (see bit_string_offset()).
- */
-static s8 bit_offset_register(const struct kedr_insn *in)
-{
-	if (in->map != KEDR_MAP_0F || !in->has_mem)
-		return KEDR_REG_NONE;
-	switch (in->opcode) {
-	case KEDR_OP_BT_REG:
-	case KEDR_OP_BTS_REG:
-	case KEDR_OP_BTR_REG:
-	case KEDR_OP_BTC_REG:
-		return ((in->modrm >> 3) & 7) | (in->rex & KEDR_REX_R ? 8 : 0);
-	}
-	return KEDR_REG_NONE;
-}
-
-/**
- * site_operand() - put the memory operand of an instruction in a site
- * @site: the site
- * @in:   the instruction
- * @pc:   its address in the original (a RIP-relative operand counts from
- *        its end)
- */
-static void site_operand(struct kedr_site *site, const struct kedr_insn *in,
-			 unsigned long pc)
-{
-	site->base = in->mem.base;
-	site->index = in->mem.index;
-	site->scale = in->mem.scale;
-	site->disp = in->mem.disp;
-	if (in->mem.seg == KEDR_SEG_FS || in->mem.seg == KEDR_SEG_GS)
-		site->seg = in->mem.seg;
-	if (in->mem.addr32)
-		site->flags |= KEDR_SITE_ADDR32;
-	if (in->mem.rip) {
-		site->flags |= KEDR_SITE_RIP;
-		site->rip_addr = pc + in->length + in->mem.disp;
-	}
-}
-
-/**
- * emit_access_site() - record the memory access @in is about to make
- * @e:  the emitter
- * @in: the instruction
- * @pc: its address in the original
- * @flags_free: see emit_site()
- */
-static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
-			     unsigned long pc, bool flags_free)
-{
-	struct kedr_site site = {
-		.pc = pc, .size = in->access_size,
-		.bitreg = bit_offset_register(in),
-	};
-
-	site_operand(&site, in, pc);
-	if (in->str_op != KEDR_STR_NONE) {
-		site.kind = KEDR_SITE_STRING;
-		site.string = in->str_op;
-		if (in->str_rep != KEDR_REP_NONE)
-			site.flags |= KEDR_SITE_REP;
-		if (in->prefixes & KEDR_P_ADSIZE)
-			site.flags |= KEDR_SITE_ADDR32;
-		if (in->seg_prefix == KEDR_SEG_FS || in->seg_prefix == KEDR_SEG_GS)
-			site.seg = in->seg_prefix;
-	} else if (in->access & KEDR_ACC_LOCKED) {
-		site.kind = KEDR_SITE_LOCKED;
-	} else if ((in->access & KEDR_ACC_READ) && (in->access & KEDR_ACC_WRITE)) {
-		site.kind = KEDR_SITE_UPDATE;
-	} else {
-		site.kind = in->access & KEDR_ACC_WRITE ?
-			KEDR_SITE_WRITE : KEDR_SITE_READ;
-	}
-	/* NB: POP m with an %rsp base addresses memory after %rsp has grown
-	 * (Intel SDM vol. 2, POP) */
-	if (in->class == KEDR_CLASS_STACK && in->access == KEDR_ACC_WRITE &&
-	    in->mem.base == KEDR_REG_RSP)
-		site.disp += in->access_size;
-	emit_site(e, &site, flags_free);
-}
-
-/**
- * emit_copy() - append the instruction as it is, re-aimed if RIP-relative
- * @e:  the emitter
- * @in: the instruction
- * @code: its bytes
- * @pc: its address in the original
- */
-static void emit_copy(struct kedr_emitter *e, const struct kedr_insn *in,
-		      const u8 *code, unsigned long pc)
-{
-	unsigned int start = e->pos;
-	long disp;
-	s32 disp32;
-
-	e->insn_pos = start;
-	emit_bytes(e, code, in->length);
-	if (!in->has_mem || !in->mem.rip || !e->buf)
-		return;
-	/* the operand is at pc + length + disp; from here it is that far away */
-	disp = pc + in->length + in->mem.disp - (e->addr + start + in->length);
-	disp32 = disp;
-	if (disp != disp32)
-		e->err = -ERANGE;
-	memcpy(e->buf + start + in->disp_off, &disp32, 4);
-}
-
-/**
- * struct kedr_fctx - what emitting one function needs to know
- * @f:    the function
- * @code: its bytes (the original, still intact)
- * @tramp_base: address of its first trampoline (after the body)
- * @exit_pc: what its exit events name: the function, or a .cold part's parent
- * @jl:   the next static key site at or after the current instruction
- * @nr_jl: how many sites are left from @jl on (the list is sorted)
- */
-struct kedr_fctx {
-	struct kedr_func *f;
-	const u8 *code;
-	unsigned long tramp_base;
-	unsigned long exit_pc;
-	const unsigned long *jl;
-	unsigned int nr_jl;
-};
-
-/* Where a direct jump or call goes, seen from the function it is in */
-enum kedr_dest {
-	KEDR_DEST_SAME,		/* inside the same function */
-	KEDR_DEST_FAMILY,	/* inside its .cold part, or its parent */
-	KEDR_DEST_OUTSIDE,	/* anywhere else: a call, or a tail call */
-};
-
-static struct kedr_func *find_function(unsigned long addr);
-
-/**
- * function_at() - the function of a table that contains an address
- * @funcs: functions sorted by address, not overlapping
- * @n:     how many
- * @addr:  the address
- *
- * Return: the function, or NULL.
- */
-static struct kedr_func *function_at(struct kedr_func *funcs, unsigned int n,
-				     unsigned long addr)
-{
-	struct kedr_func *f = funcs;
-	unsigned int half;
-
-	/* NB: most calls go to the kernel, outside every function here */
-	if (!n || addr < funcs[0].addr)
-		return NULL;
-	/* a binary search for the last function that starts at or below
-	 * @addr, with no branch to mispredict: the compiler makes the choice
-	 * a CMOV */
-	while (n > 1) {
-		half = n / 2;
-		f = f[half].addr <= addr ? f + half : f;
-		n -= half;
-	}
-	return addr < f->addr + f->size ? f : NULL;
-}
-
-/**
- * same_family() - are two functions parts of one function of the source?
- * @a: a function
- * @b: another
- *
- * Return: true if one is a .cold part of the other, or both of a third.
- */
-static bool same_family(const struct kedr_func *a, const struct kedr_func *b)
-{
-	return a->parent == b || b->parent == a ||
-		(a->parent && a->parent == b->parent);
-}
-
-/**
- * classify_dest() - where does a jump from @f to @target go?
- * @f:      the function the jump is in
- * @target: its destination
- * @g:      receives the function that contains @target, if any
- *
- * NB: a jump or call to the very start of a function (its own start too)
- * is a call or a tail call: it goes through the original, so the callee
- * records its entry. A .cold part has no entry of its own.
- *
- * Return: enum kedr_dest.
- */
-static enum kedr_dest classify_dest(struct kedr_func *f, unsigned long target,
-				    struct kedr_func **g)
-{
-	*g = target >= f->addr && target < f->addr + f->size ? f :
-		find_function(target);
-	if (!*g || (target == (*g)->addr && !(*g)->cold))
-		return KEDR_DEST_OUTSIDE;
-	if (*g == f)
-		return KEDR_DEST_SAME;
-	return same_family(f, *g) ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;
-}
-
-/**
- * map_lookup() - the map entry of the instruction at an offset
- * @g:   a function, with its map
- * @off: an offset in it
- *
- * Return: the entry, or NULL if no instruction starts at @off.
- */
-static const struct kedr_insn_map *map_lookup(const struct kedr_func *g,
-					      unsigned int off)
-{
-	const struct kedr_insn_map *m = g->map;
-	unsigned int n = g->nr_insns, half;
-
-	if (!n)
-		return NULL;
-	while (n > 1) {		/* as in function_at() */
-		half = n / 2;
-		m = m[half].orig <= off ? m + half : m;
-		n -= half;
-	}
-	return m->orig == off ? m : NULL;
-}
-
-/**
- * resolve_dest() - the address, in @g's instance, of @target
- * @e:      the emitter (its error is set if @target is not an instruction)
- * @f:      the function being emitted
- * @g:      the function that contains @target
- * @target: an address in the original @g
- *
- * NB: the dry run comes after every function has its map (part 9), so a
- * jump into the middle of an instruction is found there, before anything
- * is written.
- *
- * Return: the address (an offset in a dry run, where ->inst is 0).
- */
-static unsigned long resolve_dest(struct kedr_emitter *e,
-				  const struct kedr_func *f,
-				  const struct kedr_func *g, unsigned long target)
-{
-	const struct kedr_insn_map *m;
-
-	if (g != f && (g->skip || !g->map))
-		return target;	/* left alone, so intact: the original will do */
-	m = map_lookup(g, target - g->addr);
-	if (!m) {
-		e->err = -EINVAL;	/* into the middle of an instruction */
-		return 0;
-	}
-	return g->inst + m->inst;
-}
-
-/**
- * jump_thunk_register() - is @target a retpoline thunk, and for which register?
- * @target: where a direct jump goes
- *
- * Return: the register the thunk jumps through, or KEDR_REG_NONE.
- */
-static s8 jump_thunk_register(unsigned long target)
-{
-	unsigned int k, r;
-
-	for (k = 0; k < ARRAY_SIZE(kedr_jump_thunks); k++)
-		for (r = 0; r < ARRAY_SIZE(kedr_jump_thunks[k]); r++)
-			if (kedr_jump_thunks[k][r] && kedr_jump_thunks[k][r] == target)
-				return r;
-	return KEDR_REG_NONE;
-}
-
-/**
- * emit_exit_site() - record an exit, or a computed jump that may be one
- * @e:   the emitter
- * @x:   the function being emitted
- * @reg: for a jump through a register (or its retpoline thunk), that
- *       register; else KEDR_REG_NONE
- * @in:  for a jump through memory, the instruction (at @pc); else NULL
- * @pc:  the address of @in in the original
- *
- * A computed jump may stay in its function: its site says where to look
- * for the target, and jump_leaves() decides at run time. NB: a .cold part
- * records its parent's exit, and a jump to its parent's body from there is
- * not worth the trouble: from a .cold part, a computed jump is an exit.
- */
-static void emit_exit_site(struct kedr_emitter *e, const struct kedr_fctx *x,
-			   s8 reg, const struct kedr_insn *in, unsigned long pc)
-{
-	struct kedr_site site = {
-		.pc = x->exit_pc, .kind = KEDR_SITE_EXIT, .base = KEDR_REG_NONE,
-		.index = KEDR_REG_NONE, .bitreg = KEDR_REG_NONE,
-	};
-
-	if (!x->f->cold && reg != KEDR_REG_NONE) {
-		site.flags = KEDR_SITE_JUMP_REG;
-		site.base = reg;
-		site.span = x->f->size;
-	} else if (!x->f->cold && in) {
-		site_operand(&site, in, pc);
-		site.flags |= KEDR_SITE_JUMP_MEM;
-		site.span = x->f->size;
-	}
-	emit_site(e, &site, false);
-}
-
-/**
- * emit_branch() - append a relative jump, call or LOOP, re-aimed
- * @e:  the emitter
- * @x:  the function being emitted
- * @in: the instruction
- * @code: its bytes
- * @pc: its address in the original
- */
-static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
-			const struct kedr_insn *in, const u8 *code,
-			unsigned long pc)
-{
-	/* [snippet:emit-branch] */
-	unsigned long target = pc + in->length + in->branch_disp;
-	const u8 loop_skip[] = { KEDR_OP_JMP_REL8, KEDR_JMP_LEN };
-	u8 cc = in->opcode & KEDR_CC_MASK;
-	struct kedr_func *g;
-	enum kedr_dest kind = classify_dest(x->f, target, &g);
-	unsigned long dest = target;
-
-	if (kind != KEDR_DEST_OUTSIDE)
-		dest = resolve_dest(e, x->f, g, target);
-	else if (in->flow == KEDR_FLOW_JCC || in->flow == KEDR_FLOW_LOOP)
-		dest = x->tramp_base + KEDR_TRAMP_LEN * e->nr_tramps++;
-
-	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)	/* we leave */
-		emit_exit_site(e, x, jump_thunk_register(target), NULL, pc);
-	e->insn_pos = e->pos;
-	switch (in->flow) {
-	case KEDR_FLOW_CALL:
-		emit_jump(e, KEDR_OP_CALL_REL32, dest);
-		break;
-	case KEDR_FLOW_JMP:
-		emit_jump(e, KEDR_OP_JMP_REL32, dest);
-		break;
-	case KEDR_FLOW_JCC:
-		emit_byte(e, KEDR_ESC_0F);
-		emit_jump(e, KEDR_OP_JCC_REL32 | cc, dest);
-		break;
-	case KEDR_FLOW_LOOP:
-		/* loop +2 (over the next jmp); jmp +5 (over the last); jmp dest */
-		emit_bytes(e, code, in->length - 1);
-		emit_byte(e, sizeof(loop_skip));
-		emit_bytes(e, loop_skip, sizeof(loop_skip));
-		emit_jump(e, KEDR_OP_JMP_REL32, dest);
-		break;
-	}
-	/* [/snippet:emit-branch] */
-}
-
-static const unsigned long *jump_label_sites(unsigned long from,
-					    unsigned int *n);
-
-/**
- * at_jump_label_site() - is the instruction at @pc a static key's site?
- * @x:  the function being emitted; its cursor moves forward
- * @pc: the address of the instruction, the next in address order
- *
- * Return: true if the target's __jump_table names @pc.
- */
-static bool at_jump_label_site(struct kedr_fctx *x, unsigned long pc)
-{
-	while (x->nr_jl && *x->jl < pc) {
-		x->jl++;
-		x->nr_jl--;
-	}
-	return x->nr_jl && *x->jl == pc;
-}
-
-/* The 5-byte nop the kernel expects at a disabled static key (x86_nops[5]) */
-#define KEDR_NOP5	{ 0x0f, 0x1f, 0x44, 0x00, 0x00 }
-static const u8 nop5[] = KEDR_NOP5;
-
-/**
- * emit_jump_label() - append a static key's nop or jump, in its 5-byte form
- * @e:  the emitter
- * @x:  the function being emitted
- * @in: the instruction: a 2- or 5-byte nop, or a jmp rel8 or rel32
- * @pc: its address in the original
- *
- * When a static key changes, the kernel finds the instruction by its
- * __jump_table entry (which part 9 points at the instance), checks that it
- * is the nop or the jmp it expects, of the length it decodes there, and
- * swaps one for the other. A jmp rel8 might not reach its target in the
- * longer instance, so every site is written in the 5-byte form: the nop
- * as nop5, the jump as jmp rel32. No exit is recorded: the kernel may
- * turn the jump into a nop at any time.
- */
-static void emit_jump_label(struct kedr_emitter *e, const struct kedr_fctx *x,
-			    const struct kedr_insn *in, unsigned long pc)
-{
-	unsigned long target = pc + in->length + in->branch_disp;
-	struct kedr_func *g;
-
-	e->insn_pos = e->pos;
-	if (in->flow != KEDR_FLOW_JMP) {
-		emit_bytes(e, nop5, sizeof(nop5));
-		return;
-	}
-	if (classify_dest(x->f, target, &g) != KEDR_DEST_OUTSIDE)
-		target = resolve_dest(e, x->f, g, target);
-	emit_jump(e, KEDR_OP_JMP_REL32, target);
-}
-
-/**
- * DOC: When the flags are free
- *
- * The inline count of emit_site() changes the arithmetic flags (CF, PF,
- * AF, ZF, SF, OF): CMP and ADD write them. It may go only where the
- * target's own code does not need the flags it had there, that is where
- * they are *dead*: whatever path the code takes from there, some
- * instruction overwrites all six before any instruction reads one. This
- * is the liveness question of compilers, and find_dead_flags() answers it
- * the way they do, going backwards over the function: before an
- * instruction that sets all the flags without reading them (ADD, SUB,
- * AND, OR, XOR, CMP, TEST, NEG) they are dead; before one that may read
- * them they are live; before one known to leave them unread (MOV, LEA,
- * PUSH, INC, shifts, calls...) they are whatever they are after it, and
- * before an unconditional jump within the function, whatever they are at
- * its target. Everything else counts as a reader: a conditional jump, a
- * return or a jump out of the function (hand-written assembly may hand
- * the flags to the caller), a static key (the kernel may turn its nop
- * into a jump), an instruction flags_use() does not know.
- *
- * A call is walked through: the function called may leave the flags as
- * they were (hand-written assembly sometimes does), and if it changes
- * them, the caller cannot have been counting on them. Being wrong by
- * saying "live" costs a little time; being wrong by saying "dead" would
- * change what the target computes, so every doubt goes to "live".
- */
-
-/* What an instruction does with the arithmetic flags (flags_use()) */
-enum kedr_flags_use {
-	KEDR_FLAGS_MAY_READ = 0,	/* reads them, or we do not know */
-	KEDR_FLAGS_KEEP,	/* does not read them (it may change some) */
-	KEDR_FLAGS_SET,		/* sets all six without reading any */
-	KEDR_FLAGS_BY_REG,	/* a group: ModRM.reg says (flags_use()) */
-	KEDR_FLAGS_JUMP,	/* JMP: as at its target (find_dead_flags()) */
-};
-
-/*
- * The one-byte opcodes (Intel SDM vol. 2, Table A-2 and the instructions'
- * "Flags Affected"); an opcode not listed "may read" them. ADC and SBB
- * (10-1D) read CF, the Jcc (70-7F) read them, PUSHF and LAHF (9C, 9F)
- * copy them.
- */
-static const u8 kedr_flags_1byte[256] = {
-	[0x00 ... 0x05] = KEDR_FLAGS_SET,	/* ADD */
-	[0x08 ... 0x0D] = KEDR_FLAGS_SET,	/* OR */
-	[0x20 ... 0x25] = KEDR_FLAGS_SET,	/* AND */
-	[0x28 ... 0x2D] = KEDR_FLAGS_SET,	/* SUB */
-	[0x30 ... 0x35] = KEDR_FLAGS_SET,	/* XOR */
-	[0x38 ... 0x3D] = KEDR_FLAGS_SET,	/* CMP */
-	[0x50 ... 0x5F] = KEDR_FLAGS_KEEP,	/* PUSH, POP */
-	[0x63]          = KEDR_FLAGS_KEEP,	/* MOVSXD */
-	[0x68 ... 0x6B] = KEDR_FLAGS_KEEP,	/* PUSH imm, IMUL */
-	[0x80 ... 0x83] = KEDR_FLAGS_BY_REG,	/* the ALU ops with an immediate */
-	[0x84 ... 0x85] = KEDR_FLAGS_SET,	/* TEST */
-	[0x86 ... 0x8F] = KEDR_FLAGS_KEEP,	/* XCHG, MOV, LEA, POP */
-	[0x90 ... 0x99] = KEDR_FLAGS_KEEP,	/* NOP, XCHG, CDQE, CQO & co. */
-	[0xA0 ... 0xA7] = KEDR_FLAGS_KEEP,	/* MOV moffs, MOVS, CMPS */
-	[0xA8 ... 0xA9] = KEDR_FLAGS_SET,	/* TEST */
-	[0xAA ... 0xAF] = KEDR_FLAGS_KEEP,	/* STOS, LODS, SCAS */
-	[0xB0 ... 0xBF] = KEDR_FLAGS_KEEP,	/* MOV imm */
-	[0xC0 ... 0xC1] = KEDR_FLAGS_BY_REG,	/* shifts and rotates */
-	[0xC6 ... 0xC7] = KEDR_FLAGS_KEEP,	/* MOV imm */
-	[0xD0 ... 0xD3] = KEDR_FLAGS_BY_REG,	/* shifts and rotates */
-	[0xE8]          = KEDR_FLAGS_KEEP,	/* CALL: see the DOC above */
-	[0xE9]          = KEDR_FLAGS_JUMP,	/* JMP rel32 */
-	[0xEB]          = KEDR_FLAGS_JUMP,	/* JMP rel8 */
-	[0xF6 ... 0xF7] = KEDR_FLAGS_BY_REG,	/* TEST, NOT, NEG, MUL... */
-	[0xFE ... 0xFF] = KEDR_FLAGS_BY_REG,	/* INC, DEC, CALL, PUSH... */
-};
-
-/* ModRM.reg of the groups */
-#define KEDR_ALU_ADC	2	/* 80-83: /2 ADC and /3 SBB read CF */
-#define KEDR_ALU_SBB	3
-#define KEDR_GRP_RCL	2	/* C0-D3: /2 RCL and /3 RCR read CF */
-#define KEDR_GRP_RCR	3
-#define KEDR_GRP3_NEG	3	/* F6/F7: /0 /1 TEST, /2 NOT, /3 NEG, /4-/7 MUL... */
-#define KEDR_GRP5_CALL	2	/* FE/FF: /0 INC, /1 DEC, /2 CALL, /6 PUSH */
-#define KEDR_GRP5_PUSH	6
-
-/**
- * flags_use() - what one instruction does with the arithmetic flags
- * @in: the instruction
- *
- * Only the common integer instructions are classified; anything else
- * (VEX-encoded, x87, system...) "may read" them.
- *
- * Return: enum kedr_flags_use, never KEDR_FLAGS_BY_REG.
- */
-static enum kedr_flags_use flags_use(const struct kedr_insn *in)
-{
-	u8 op = in->opcode, reg = (in->modrm >> 3) & 7;
-
-	/* NB: VEX and EVEX have no one-byte map */
-	if (in->map == KEDR_MAP_1BYTE) {
-		if (kedr_flags_1byte[op] != KEDR_FLAGS_BY_REG)
-			return kedr_flags_1byte[op];
-		switch (op) {
-		case 0x80 ... 0x83:
-			return reg == KEDR_ALU_ADC || reg == KEDR_ALU_SBB ?
-				KEDR_FLAGS_MAY_READ : KEDR_FLAGS_SET;
-		case 0xF6 ... 0xF7:
-			return reg < 2 || reg == KEDR_GRP3_NEG ? KEDR_FLAGS_SET :
-				KEDR_FLAGS_KEEP;
-		case 0xFE ... 0xFF:
-			return reg < 2 || reg == KEDR_GRP5_CALL ||
-				reg == KEDR_GRP5_PUSH ? KEDR_FLAGS_KEEP :
-				KEDR_FLAGS_MAY_READ;
-		default:	/* C0, C1, D0-D3 */
-			return reg == KEDR_GRP_RCL || reg == KEDR_GRP_RCR ?
-				KEDR_FLAGS_MAY_READ : KEDR_FLAGS_KEEP;
-		}
-	}
-	if (in->vex != KEDR_VEX_NONE)
-		return KEDR_FLAGS_MAY_READ;
-	if (in->map == KEDR_MAP_0F) {
-		switch (op) {
-		case 0x1E:			/* ENDBR64 (6.12), hint NOPs */
-		case 0x1F:			/* NOP Ev */
-		case 0xA3: case 0xAB:		/* BT, BTS Ev, Gv */
-		case 0xB3: case 0xBB:		/* BTR, BTC Ev, Gv */
-		case 0xBA:			/* BT.. Ev, Ib */
-		case 0xAF:			/* IMUL Gv, Ev */
-		case 0xB0: case 0xB1:		/* CMPXCHG */
-		case 0xB6: case 0xB7:		/* MOVZX */
-		case 0xBE: case 0xBF:		/* MOVSX */
-		case 0xB8: case 0xBC: case 0xBD:	/* POPCNT, BSF, BSR */
-		case 0xC0: case 0xC1:		/* XADD */
-		case 0xC7:			/* CMPXCHG8B/16B, RDRAND... */
-		case 0xC8 ... 0xCF:		/* BSWAP */
-			return KEDR_FLAGS_KEEP;
-		}
-		return KEDR_FLAGS_MAY_READ;
-	}
-	if (in->map == KEDR_MAP_0F38)	/* MOVBE, CRC32 */
-		return op == 0xF0 || op == 0xF1 ? KEDR_FLAGS_KEEP :
-			KEDR_FLAGS_MAY_READ;
-	return KEDR_FLAGS_MAY_READ;
-}
-
-/**
- * find_dead_flags() - mark the instructions before which the flags are dead
- * @f: the function, decoded (its insns and its map)
- *
- * See "When the flags are free" above. Sets @flags_dead of each of @f's
- * instructions. Going backwards, what follows an instruction is known
- * before the instruction itself, except the target of a jump backwards
- * (a loop): the first pass takes it as live, the second, if there is a
- * jump backwards, knows better.
- * Taking it as live is always safe: a flag is only ever marked dead from
- * what proves it.
- */
-static void find_dead_flags(struct kedr_func *f)
-{
-	struct kedr_insn *insns = f->insns;
-	const unsigned long *jl;
-	unsigned int n_jl, k, i, pass;
-	bool loop = false;
-
-	jl = jump_label_sites(f->addr, &n_jl);
-	for (k = 0; k < n_jl && jl[k] < f->addr + f->size; k++)
-		;
-	n_jl = k;	/* those in @f */
-	/* NB: the decoder left every @flags_dead false */
-	for (pass = 0; pass < 2; pass++) {
-		bool dead = false;	/* after the last instruction */
-
-		for (i = f->nr_insns, k = n_jl; i-- > 0;) {
-			struct kedr_insn *in = &insns[i];
-			unsigned long pc, target;
-			const struct kedr_insn_map *m;
-			enum kedr_flags_use use;
-
-			use = flags_use(in);
-			if (use == KEDR_FLAGS_JUMP) {
-				pc = f->addr + f->map[i].orig;
-				target = pc + in->length + in->branch_disp;
-				m = target > f->addr && target < f->addr + f->size ?
-					map_lookup(f, target - f->addr) : NULL;
-				dead = m && insns[m - f->map].flags_dead;
-				loop |= m && m - f->map <= i;
-			} else {	/* NB: no branch: the CPU cannot guess this one */
-				dead = (use == KEDR_FLAGS_SET) |
-					(dead & (use == KEDR_FLAGS_KEEP));
-			}
-			if (k) {	/* a static key: the kernel may make it a jump */
-				pc = f->addr + f->map[i].orig;
-				while (k && jl[k - 1] > pc)
-					k--;
-				if (k && jl[k - 1] == pc)
-					dead = false;
-			}
-			in->flags_dead = dead;
-		}
-		if (!loop)
-			break;	/* no jump backwards: one pass was enough */
-	}
-}
-
-/**
- * emit_insn() - append one instruction and what records it
- * @e:  the emitter
- * @x:  the function being emitted
- * @in: the instruction, decoded
- * @off: its offset in the function
- */
-static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
-		      const struct kedr_insn *in, unsigned int off)
-{
-	unsigned long pc = x->f->addr + off;
-	const u8 *code = x->code + off;
-
-	if (at_jump_label_site(x, pc)) {
-		emit_jump_label(e, x, in, pc);
-		return;
-	}
-	if (records_access(in))
-		emit_access_site(e, in, pc, in->flags_dead);
-	switch (in->flow) {
-	case KEDR_FLOW_CALL:
-	case KEDR_FLOW_JMP:
-	case KEDR_FLOW_JCC:
-	case KEDR_FLOW_LOOP:
-		emit_branch(e, x, in, code, pc);
-		return;
-	case KEDR_FLOW_RET:
-		/* NB: the flags may be for the caller: no inline count */
-		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc, false);
-		break;
-	case KEDR_FLOW_JMP_IND:	/* JMP r/m64: FF /4 */
-		if (in->has_mem)
-			emit_exit_site(e, x, KEDR_REG_NONE, in, pc);
-		else
-			emit_exit_site(e, x, (in->modrm & 7) |
-				       (in->rex & KEDR_REX_B ? 8 : 0), NULL, pc);
-		break;
-	}
-	emit_copy(e, in, code, pc);
-}
-
-/**
- * emit_trampolines() - append the exits of conditional tail calls
- * @e: the emitter, at the end of the function's body
- * @x: the function
- *
- * Goes over the function again and, for each conditional jump (or LOOP) that
- * leaves it, in the order emit_branch() counted them, writes
- * "record exit; jmp target".
- */
-static void emit_trampolines(struct kedr_emitter *e, const struct kedr_fctx *x)
-{
-	struct kedr_func *f = x->f, *g;
-	unsigned int i;
-
-	for (i = 0; i < f->nr_insns; i++) {
-		const struct kedr_insn *in = &f->insns[i];
-		unsigned long target;
-
-		if (in->flow != KEDR_FLOW_JCC && in->flow != KEDR_FLOW_LOOP)
-			continue;
-		target = f->addr + f->map[i].orig + in->length + in->branch_disp;
-		if (classify_dest(f, target, &g) != KEDR_DEST_OUTSIDE)
-			continue;
-		emit_exit_site(e, x, jump_thunk_register(target), NULL, 0);
-		emit_jump(e, KEDR_OP_JMP_REL32, target);
-	}
-}
-
-/**
- * emit_function() - write (or, in a dry run, measure) one instance
- * @e: the emitter, its @addr the instance's address; @pos, @nr_sites and
- *     @nr_tramps start at 0
- * @f: the function, decoded (its @insns, and its map with the offsets)
- *
- * The dry run and the real one take the same path through this code, so
- * the sizes measured in the first are those written in the second.
- */
-static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
-{
-	/* [snippet:emit-function] */
-	struct kedr_fctx x = {
-		.f = f, .code = (const u8 *)f->addr,
-		.tramp_base = e->addr + f->body_size,
-		.exit_pc = f->parent ? f->parent->addr : f->addr,
-	};
-	unsigned int i;
-
-	x.jl = jump_label_sites(f->addr, &x.nr_jl);
-	if (!f->cold)
-		emit_boundary_site(e, KEDR_SITE_ENTRY, f->addr,
-				   f->nr_insns && f->insns[0].flags_dead);
-	for (i = 0; i < f->nr_insns; i++) {
-		f->map[i].inst = e->pos;
-		emit_insn(e, &x, &f->insns[i], f->map[i].orig);
-		f->map[i].copy = e->insn_pos;
-	}
-	f->body_size = e->pos;
-	if (e->nr_tramps)	/* NB: rare */
-		emit_trampolines(e, &x);
-	/* [/snippet:emit-function] */
-}
-/* [/snippet:emitter] */
-
-/* ==== 8. PATCHING THE ORIGINAL ==== */
+/* ==== 7. WHERE THE INSTANCES LIVE ==== */
 
 /**
  * DOC: Where the instances live
@@ -3464,7 +2242,8 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
  * K or M).
  *
  * A target whose instances do not all fit is instrumented as far as they
- * do: fit_in_area() (part 9) gives each function and its .cold parts room
+ * do: fit_in_area(), when the target is planned, gives each function and
+ * its .cold parts room
  * together, the core functions first, then the init ones, each in address
  * order, and leaves alone the families that find none, reporting them like
  * any other function left alone.
@@ -3474,6 +2253,11 @@ static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
  * executable. The code names a site with a sign-extended 32-bit address,
  * which module_alloc() memory, in the top 2 GiB, always has.
  */
+
+/* [engine] */
+/* int3: what the area holds where no instance is (Intel SDM vol. 2, INT n) */
+#define KEDR_OP_INT3		0xCC
+/* [/engine] */
 
 /* [snippet:area] */
 #ifndef KEDR_AREA_SIZE
@@ -3561,6 +2345,1318 @@ static void free_region(struct kedr_region *r)
 	vfree(r->sites);
 	memset(r, 0, sizeof(*r));
 }
+
+/* ==== 8. WHAT LOADED CODE LOOKS LIKE ==== */
+
+/**
+ * DOC: Finding the target
+ *
+ * The kernel tells interested parties about every module that comes and
+ * goes, through the module notifier chain. The states, in order:
+ *
+ *  MODULE_STATE_COMING
+ *	The module's code and data are in place and relocated; text and
+ *	read-only data are already read-only; ftrace has turned each
+ *	function's "call __fentry__" into a 5-byte nop; static keys and
+ *	static calls are set up (their notifiers run before ours). The
+ *	module's init function has NOT run yet. This is where kedr_sample
+ *	does its work: nothing of the target has executed so far.
+ *  MODULE_STATE_LIVE
+ *	init has returned successfully; the init sections are freed soon
+ *	after.
+ *  MODULE_STATE_GOING
+ *	The module is being removed (its exit function has run), or its
+ *	init function failed. Its symbols can still be looked up.
+ *
+ * In Linux 6.1 the module's memory is described by two layouts:
+ * core_layout (everything that stays: .text first, then read-only data,
+ * then data) and init_layout (.init.text and init data, freed after init).
+ * Each starts at ``base``, and its executable part is the first
+ * ``text_size`` bytes. Since 6.4 each kind of memory is a block of its
+ * own, mod->mem[MOD_TEXT], mod->mem[MOD_INIT_TEXT]...; module_text() below
+ * answers for both.
+ *
+ * Where are the functions? KEDR's sample of 2011 asked a helper script
+ * (kedr_get_sections.sh) to read /sys/module/NAME/sections. In 6.1 that
+ * directory appears only after COMING, too late. But the loader keeps the
+ * module's whole ELF symbol table at hand during init, in mod->kallsyms:
+ * every symbol with its type, address (already relocated) and size. After
+ * init the kernel switches to a smaller table (core symbols only), so we
+ * copy what we need while we can.
+ *
+ * Two kinds of symbols need care:
+ *
+ *  - Aliases. module_init(fn) makes "init_module" an alias of fn: same
+ *    address, same size. Instrumenting a function twice would be a
+ *    disaster, so symbols with the same address and size are folded into
+ *    one function, which keeps the more telling name.
+ *  - .cold parts. GCC moves the unlikely paths of a function "foo" into a
+ *    separate function "foo.cold" in .text.unlikely, and jumps between the
+ *    two. They are functions of their own in the symbol table, so they are
+ *    found like the others; we link each to its parent, because code
+ *    jumps into their middle from the parent and back.
+ *  - Padding. A kernel built with call padding (6.12) puts 16 bytes of
+ *    nop before every function, each with a symbol of its own, "__pfx_foo"
+ *    (STT_FUNC, 16 bytes). That is no function: the kernel may write its
+ *    call-depth accounting there (retbleed=stuff). It is skipped, and
+ *    counted apart.
+ */
+
+/*
+ * The 5-byte nop that ftrace leaves at the start of a traced function in
+ * place of "call __fentry__" (Intel SDM vol. 2, NOP: 0F 1F /0 with a
+ * ModRM + SIB + disp8, "nopl 0x0(%rax,%rax,1)"): the kernel's x86_nops[5].
+ * A disabled static key is the same 5 bytes (see "Addresses the kernel
+ * keeps" below), so one array serves both.
+ */
+/* [engine] */
+#define KEDR_FTRACE_NOP_LEN	5	/* the jump goes after it, if there is one */
+#define KEDR_ENDBR_LEN		4	/* F3 0F 1E FA (IBT): the jump goes after it too */
+static const u8 nop5[KEDR_FTRACE_NOP_LEN] = { 0x0f, 0x1f, 0x44, 0x00, 0x00 };
+/* [/engine] */
+
+/* [engine] */
+/**
+ * struct kedr_insn_map - where an original instruction went
+ * @orig: its offset in the original function
+ * @inst: the offset of its code in the instance (the recording that goes
+ *        before it included: a jump here must record the access too)
+ * @copy: the offset of the instruction itself in the instance (what a
+ *        kernel table that named the original instruction must now name)
+ * @flags_dead: false with fast=0; part 14 says what it is
+ */
+struct kedr_insn_map {
+	u32 orig;
+	u32 inst;
+	u32 copy;
+	bool flags_dead;	/* part 14 only */
+};
+
+/**
+ * struct kedr_func - one function of the target, and its instance
+ * @addr:  its address in the target's code
+ * @size:  its size in bytes, from the symbol table
+ * @name:  its name (a copy: the symbol table it came from is freed after init)
+ * @init:  true if it lies in the init text (freed after the target's init)
+ * @cold:  true if it is a ".cold" part of another function
+ * @endbr: true if it starts with ENDBR64 (or its sealed form), see entry_len()
+ * @ftrace_nop: true if it starts with ftrace's 5-byte nop (after @endbr)
+ * @parent: for a .cold part, the function it belongs to (if found)
+ * @has_cold: some .cold part has this function as its @parent
+ * @skip:  why it is left alone, or NULL if it is instrumented
+ * @skip_off: where in the function that reason lies
+ * @insns: its instructions, decoded once when it is planned and kept until
+ *         its instance is written (80 bytes each)
+ * @map:   per instruction, its offset in the original and in the instance
+ * @nr_insns: entries in @insns and in @map
+ * @body_size: bytes of the instance up to the code of its last instruction
+ * @code_size: bytes of the instance
+ * @nr_sites: sites it uses
+ * @offset: where the instance is in its region
+ * @first_site: index of its first site in its region
+ * @inst:  address of the instance, 0 if none (yet, or any more)
+ */
+struct kedr_func {
+	unsigned long addr;
+	unsigned int size;
+	const char *name;
+	bool init;
+	bool cold;
+	bool endbr;
+	bool ftrace_nop;
+	struct kedr_func *parent;
+	bool has_cold;
+	const char *skip;
+	unsigned int skip_off;
+	struct kedr_insn *insns;
+	struct kedr_insn_map *map;
+	unsigned int nr_insns;
+	unsigned int body_size;
+	unsigned int code_size;
+	unsigned int nr_sites;
+	unsigned int offset;
+	unsigned int first_site;
+	unsigned long inst;
+};
+
+/**
+ * entry_len() - bytes at the start of a function that stay where they are
+ * @f: the function
+ *
+ * NB: 6.1 has ftrace's nop at +0; 6.12 (IBT) ENDBR64 at +0, the nop at +4.
+ *
+ * Return: the length of ENDBR64 and ftrace's nop, those it has.
+ */
+static unsigned int entry_len(const struct kedr_func *f)
+{
+	return (f->endbr ? KEDR_ENDBR_LEN : 0) +
+	       (f->ftrace_nop ? KEDR_FTRACE_NOP_LEN : 0);
+}
+/* [/engine] */
+
+/**
+ * struct kedr_target - what kedr_sample knows about the target
+ * @mod:      the target module, NULL while it is not loaded
+ * @funcs:    its functions, sorted by address, aliases folded; kept after
+ *            the target is gone, to name the functions in the output
+ * @nr_funcs: how many
+ * @nr_aliases: symbols folded into another one of the same address and size
+ * @nr_padding: __pfx_ symbols skipped (padding before functions, 6.12)
+ * @core:     instances of functions in the core text
+ * @init:     instances of functions in the init text
+ * @jl_sites: addresses of the target's static key sites, sorted
+ * @nr_jl_sites: how many
+ * @extable:  the target's exception table entries, re-aimed at instances,
+ *            which kedr_sample lends the kernel as its own (see "Addresses
+ *            the kernel keeps" below)
+ * @nr_extable: how many
+ * @no_room:  bytes the instances that found no room in the area would
+ *            have needed
+ */
+struct kedr_target {
+	struct module *mod;
+	struct kedr_func *funcs;
+	unsigned int nr_funcs;
+	unsigned int nr_aliases;
+	unsigned int nr_padding;
+	struct kedr_region core;
+	struct kedr_region init;
+	unsigned long *jl_sites;
+	unsigned int nr_jl_sites;
+	struct exception_table_entry *extable;
+	unsigned int nr_extable;
+	unsigned long no_room;
+};
+
+static struct kedr_target tgt;
+
+/* [engine] */
+/**
+ * function_at() - the function of a table that contains an address
+ * @funcs: functions sorted by address, not overlapping
+ * @n:     how many
+ * @addr:  the address
+ *
+ * Return: the function, or NULL.
+ */
+static struct kedr_func *function_at(struct kedr_func *funcs, unsigned int n,
+				     unsigned long addr)
+{
+	unsigned int lo = 0, hi = n;
+	struct kedr_func *f;
+
+	if (fast)	/* hook: part 14 */
+		return function_at_fast(funcs, n, addr);
+	while (lo < hi) {	/* the first function that starts after @addr */
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (funcs[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return NULL;	/* NB: most calls go to the kernel, below us */
+	f = &funcs[lo - 1];	/* the last one that starts at or below it */
+	return addr < f->addr + f->size ? f : NULL;
+}
+/* [/engine] */
+
+/* the target's function that contains @addr, or NULL */
+static struct kedr_func *find_function(unsigned long addr)
+{
+	return function_at(tgt.funcs, tgt.nr_funcs, addr);
+}
+
+/**
+ * module_text() - where a module's core or init code is
+ * @mod:  the module
+ * @init: true for the init code, false for the core code
+ * @size: receives its size in bytes
+ *
+ * Return: its start. NB: 6.1 has two layouts, each with code first; since
+ * 6.4 each kind of memory is a block of its own, mod->mem[type].
+ */
+static unsigned long module_text(const struct module *mod, bool init,
+				 unsigned int *size)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
+	const struct module_memory *m = &mod->mem[init ? MOD_INIT_TEXT : MOD_TEXT];
+
+	*size = m->size;
+#else
+	const struct module_layout *m = init ? &mod->init_layout : &mod->core_layout;
+
+	*size = m->text_size;
+#endif
+	return (unsigned long)m->base;
+}
+
+/* does [@addr, @addr + @size) lie in @mod's init (or core) code? */
+static bool in_text(const struct module *mod, bool init, unsigned long addr,
+		    unsigned int size)
+{
+	unsigned int text_size;
+	unsigned long start = module_text(mod, init, &text_size);
+
+	return addr >= start && addr + size <= start + text_size;
+}
+
+/**
+ * free_maps() - free the decoded instructions and the instruction maps
+ * @t: the target
+ */
+static void free_maps(struct kedr_target *t)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nr_funcs; i++) {
+		kvfree(t->funcs[i].insns);
+		t->funcs[i].insns = NULL;
+		kvfree(t->funcs[i].map);
+		t->funcs[i].map = NULL;
+	}
+}
+
+/**
+ * free_functions() - forget the target's functions
+ * @t: the target
+ */
+static void free_functions(struct kedr_target *t)
+{
+	unsigned int i;
+
+	free_maps(t);
+	for (i = 0; i < t->nr_funcs; i++)
+		kfree(t->funcs[i].name);
+	kvfree(t->funcs);
+	t->funcs = NULL;
+	t->nr_funcs = 0;
+	t->nr_aliases = 0;
+	t->nr_padding = 0;
+}
+
+/* [engine] */
+/* "init_module" and "cleanup_module": the names module_init/module_exit add */
+static bool is_generic_name(const char *name)
+{
+	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
+}
+
+/* 6.12 (call padding): "__pfx_foo", the 16 bytes before foo, is no function */
+static bool is_padding(const char *name)
+{
+	return !strncmp(name, "__pfx_", 6);
+}
+
+/**
+ * cmp_func_addr() - order functions by address, then by size (for sort())
+ * @a: a struct kedr_func
+ * @b: another
+ *
+ * Return: <0, 0 or >0 as for memcmp().
+ */
+static int cmp_func_addr(const void *a, const void *b)
+{
+	const struct kedr_func *fa = a, *fb = b;
+
+	if (fa->addr != fb->addr)
+		return fa->addr < fb->addr ? -1 : 1;
+	if (fa->size != fb->size)
+		return fa->size < fb->size ? -1 : 1;
+	return 0;
+}
+
+/**
+ * fold_aliases() - merge functions with the same address and size
+ * @funcs: the functions, sorted by cmp_func_addr()
+ * @n:     how many
+ *
+ * Of two aliases the one with a generic name (init_module, cleanup_module)
+ * goes; of two ordinary names the first in the table stays. The names of
+ * those that go are freed.
+ *
+ * Return: how many functions are left, at the start of @funcs.
+ */
+static unsigned int fold_aliases(struct kedr_func *funcs, unsigned int n)
+{
+	unsigned int i, kept = 0;
+
+	for (i = 0; i < n; i++) {
+		struct kedr_func *f = &funcs[i];
+		struct kedr_func *last = kept ? &funcs[kept - 1] : NULL;
+
+		if (!last || cmp_func_addr(last, f)) {
+			funcs[kept++] = *f;
+			continue;
+		}
+		if (is_generic_name(last->name) && !is_generic_name(f->name))
+			swap(last->name, f->name);
+		kfree(f->name);
+	}
+	return kept;
+}
+/* [/engine] */
+
+/**
+ * read_entry() - what the start of a function holds that must stay there
+ * @f: the function; sets @f->endbr and @f->ftrace_nop
+ *
+ * NB: is_endbr() is the kernel's own test: ENDBR64 or the 4-byte nop that
+ * the loader "seals" an unused one into; always false without IBT (6.1).
+ */
+static void read_entry(struct kedr_func *f)
+{
+	const u8 *p = (const u8 *)f->addr, *end = p + f->size;
+
+	f->endbr = f->size >= KEDR_ENDBR_LEN && is_endbr(*(const u32 *)p);
+	if (f->endbr)
+		p += KEDR_ENDBR_LEN;
+	f->ftrace_nop = end - p >= KEDR_FTRACE_NOP_LEN &&
+			!memcmp(p, nop5, KEDR_FTRACE_NOP_LEN);
+}
+
+/**
+ * collect_functions() - copy the target's functions from its symbol table
+ * @t:   the target; @t->funcs receives the functions
+ * @mod: the target module, in MODULE_STATE_COMING
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static int collect_functions(struct kedr_target *t, struct module *mod)
+{
+	/* NB: at COMING the loader's full table is stable: init has not run */
+	struct mod_kallsyms *ks = rcu_dereference_protected(mod->kallsyms, 1);
+	unsigned int i, n;
+
+	t->funcs = kvcalloc(ks->num_symtab, sizeof(*t->funcs), GFP_KERNEL);
+	if (!t->funcs) {
+		pr_err("no memory for a table of %u symbols\n", ks->num_symtab);
+		return -ENOMEM;
+	}
+	for (i = 1; i < ks->num_symtab; i++) {	/* entry 0 is the null symbol */
+		const Elf_Sym *sym = &ks->symtab[i];
+		struct kedr_func *f = &t->funcs[t->nr_funcs];
+
+		if (ELF_ST_TYPE(sym->st_info) != STT_FUNC || !sym->st_size)
+			continue;
+		if (is_padding(ks->strtab + sym->st_name)) {
+			t->nr_padding++;
+			continue;
+		}
+		f->addr = sym->st_value;
+		f->size = sym->st_size;
+		if (in_text(mod, true, f->addr, f->size))
+			f->init = true;
+		else if (!in_text(mod, false, f->addr, f->size))
+			continue;	/* not in the module's code: not ours */
+		f->name = kstrdup(ks->strtab + sym->st_name, GFP_KERNEL);
+		if (!f->name) {
+			pr_err("no memory for the name of %s\n",
+			       ks->strtab + sym->st_name);
+			free_functions(t);
+			return -ENOMEM;
+		}
+		f->cold = strstr(f->name, ".cold") != NULL;
+		read_entry(f);
+		t->nr_funcs++;
+	}
+	sort(t->funcs, t->nr_funcs, sizeof(*t->funcs), cmp_func_addr, NULL);
+	n = fold_aliases(t->funcs, t->nr_funcs);
+	t->nr_aliases += t->nr_funcs - n;
+	t->nr_funcs = n;
+	return 0;
+}
+
+/* [engine] */
+/**
+ * link_cold_parts() - point each "foo.cold" at "foo"
+ * @funcs: the target's functions
+ * @n:     how many
+ */
+static void link_cold_parts(struct kedr_func *funcs, unsigned int n)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n; i++) {
+		struct kedr_func *f = &funcs[i];
+		size_t len;
+
+		if (!f->cold)
+			continue;
+		len = strstr(f->name, ".cold") - f->name;
+		for (j = 0; j < n; j++) {
+			const char *name = funcs[j].name;
+
+			/* NB: the first letter first: this runs n times */
+			if (!funcs[j].cold && name[0] == f->name[0] &&
+			    !strncmp(name, f->name, len) && !name[len]) {
+				f->parent = &funcs[j];
+				funcs[j].has_cold = true;
+				break;
+			}
+		}
+	}
+}
+
+/* is one a .cold part of the other, or are both parts of a third? */
+static bool same_family(const struct kedr_func *a, const struct kedr_func *b)
+{
+	return a->parent == b || b->parent == a ||
+		(a->parent && a->parent == b->parent);
+}
+/* [/engine] */
+
+/**
+ * DOC: Addresses the kernel keeps
+ *
+ * Some tables of a module hold addresses of its instructions, and the
+ * kernel looks them up at run time, by exact address or to patch the code
+ * there. Once the code has moved to an instance, the int3 fill is where
+ * those tables point, and each of them, left as it is, crashes the kernel
+ * sooner or later:
+ *
+ *  - __ex_table: where a fault in a user-memory access is fixed up (so that
+ *    read() with a bad pointer returns -EFAULT instead of an oops);
+ *  - __bug_table: where a BUG() or WARN() lives (its UD2);
+ *  - __jump_table: static keys (and tracepoints, dynamic debug), whose
+ *    nops and jumps the kernel rewrites when a key changes;
+ *  - .static_call_sites: calls the kernel retargets when a static call
+ *    is updated.
+ *
+ * Every entry is a 32-bit offset from the entry itself to the address, so
+ * re-aiming one is a matter of writing a new offset. At COMING all four are
+ * still writable (the loader makes __jump_table read-only only after the
+ * target's init) and the kernel's own notifiers, which run before ours,
+ * are done with them. So:
+ *
+ *  - __bug_table entries are re-aimed at the UD2 in the instance;
+ *  - __jump_table entries at the instance's copy of the site, and at the
+ *    instance's copy of the jump's target. The instance keeps each site in
+ *    the 5-byte form, since the kernel checks what it replaces;
+ *  - .static_call_sites entries at the instance's call (or jump), which
+ *    is a rel32 instruction of the same 5 bytes as the original;
+ *  - __ex_table: here the kernel first asks which module holds the
+ *    faulting address, then searches that module's table. The instances
+ *    are in kedr_sample (part 7), so kedr_sample lends the kernel a table
+ *    of its own: the target's entries, re-aimed and sorted by address.
+ *    (kedr_sample's own table is empty: it touches no user memory.)
+ *
+ * What cannot be re-aimed is left alone, with the reason in the log: a
+ * static key whose jump leaves the function, a conditional tail call
+ * through a static call, a fixup outside the function, and the static
+ * call trampolines (__SCT__*), which the kernel rewrites as a whole.
+ */
+
+/* order unsigned longs, for sort() */
+static int cmp_ulong(const void *a, const void *b)
+{
+	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/**
+ * collect_jump_label_sites() - note where the target's static keys are
+ * @t:   the target
+ * @mod: the target module
+ *
+ * The emitter must know them before it measures anything: it writes each
+ * of them in the form the kernel expects to find.
+ *
+ * Return: 0 or -ENOMEM.
+ */
+static int collect_jump_label_sites(struct kedr_target *t, struct module *mod)
+{
+	unsigned int i, n = mod->num_jump_entries;
+
+	if (!n)
+		return 0;
+	t->jl_sites = kvmalloc_array(n, sizeof(*t->jl_sites), GFP_KERNEL);
+	if (!t->jl_sites) {
+		pr_err("no memory for the %u static key sites\n", n);
+		return -ENOMEM;
+	}
+	for (i = 0; i < n; i++)
+		t->jl_sites[i] = jump_entry_code(&mod->jump_entries[i]);
+	sort(t->jl_sites, n, sizeof(*t->jl_sites), cmp_ulong, NULL);
+	t->nr_jl_sites = n;
+	return 0;
+}
+
+/**
+ * jump_label_sites() - the target's static key sites from an address on
+ * @from: an address
+ * @n:    receives how many sites there are at or after @from
+ *
+ * Return: the first of them, in the sorted list (the emitter walks it
+ * along with the code, see at_jump_label_site()).
+ */
+static const unsigned long *jump_label_sites(unsigned long from, unsigned int *n)
+{
+	unsigned int lo = 0, hi = tgt.nr_jl_sites;
+
+	while (lo < hi) {	/* the first site >= from */
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (tgt.jl_sites[mid] < from)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*n = tgt.nr_jl_sites - lo;
+	return tgt.jl_sites + lo;
+}
+
+/* ==== 9. THE EMITTER ==== */
+
+/**
+ * DOC: Two passes: measure, then write
+ *
+ * An instance is longer than its original, by an amount that depends on
+ * what it records, and it cannot be written before its address is known:
+ * its jumps and calls are rel32, counted from where they will be, and a
+ * jump into another function of its family (a .cold part) must know where
+ * that function's instance starts. So the emitter goes over each function
+ * twice, along the same code:
+ *
+ *  - the *dry run* (measure_function()): the emitter has no buffer and no
+ *    sites (NULL); each of its helpers only adds up the bytes and the
+ *    sites it would write, and the function's map notes where each
+ *    instruction would go. Once every function is measured, each instance
+ *    gets its place in the area.
+ *  - the *real run* (write_instances()): the same calls, now with a buffer,
+ *    at the final address, writing bytes and sites.
+ *
+ * Both runs take the same path through the same code, with the same
+ * decoded instructions, so they agree: the real run checks that it wrote
+ * exactly the bytes and sites the dry run measured, and fails otherwise.
+ */
+
+/* [engine] */
+/* The bytes the emitter writes (Intel SDM vol. 2, chapters 3-4, and A-2) */
+#define KEDR_OP_CALL_REL32	0xE8
+#define KEDR_OP_JMP_REL32	0xE9
+#define KEDR_OP_JMP_REL8	0xEB
+#define KEDR_OP_JCC_REL32	0x80	/* 0F 80+cc (Jcc rel8 is 70+cc) */
+#define KEDR_OP_INT3		0xCC
+#define KEDR_CC_MASK		0x0F	/* the condition is the low nibble */
+
+#define KEDR_JMP_LEN		5	/* E9 rel32 */
+#define KEDR_FTRACE_NOP_LEN	5	/* the jump goes after it, if there is one */
+#define KEDR_ENDBR_LEN		4	/* F3 0F 1E FA (IBT): the jump goes after it too */
+#define KEDR_SITE_LEN		14	/* push, mov $site, call, pop: see part 6 */
+/* a trampoline for a conditional tail call: exit site, then jmp */
+#define KEDR_TRAMP_LEN		(KEDR_SITE_LEN + KEDR_JMP_LEN)
+
+/**
+ * struct kedr_emitter - where the emitter writes, or pretends to
+ * @buf:   the buffer (NULL in a dry run: only sizes are computed)
+ * @addr:  the address @buf will have when the code runs
+ * @pos:   bytes emitted so far
+ * @sites: where sites go (NULL in a dry run)
+ * @sites_addr: the address @sites will have
+ * @nr_sites: sites emitted so far
+ * @nr_tramps: trampolines needed so far
+ * @insn_pos: where the last instruction itself went (see kedr_insn_map.copy)
+ * @err:   set when something cannot be encoded (a target out of reach)
+ */
+struct kedr_emitter {
+	u8 *buf;
+	unsigned long addr;
+	unsigned int pos;
+	struct kedr_site *sites;
+	unsigned long sites_addr;
+	unsigned int nr_sites;
+	unsigned int nr_tramps;
+	unsigned int insn_pos;
+	int err;
+};
+
+/* append @len bytes (in a dry run, only count them) */
+static void emit_bytes(struct kedr_emitter *e, const void *src, unsigned int len)
+{
+	if (e->buf)
+		memcpy(e->buf + e->pos, src, len);
+	e->pos += len;
+}
+
+/* append one byte */
+static void emit_byte(struct kedr_emitter *e, u8 b)
+{
+	emit_bytes(e, &b, 1);
+}
+
+/**
+ * emit_rel32() - append a 32-bit displacement that reaches @target
+ * @e:      the emitter
+ * @target: where the jump or call must go
+ *
+ * The displacement counts from the end of the instruction, which ends
+ * with it (true of every jump and call the emitter writes).
+ */
+static void emit_rel32(struct kedr_emitter *e, unsigned long target)
+{
+	long rel = target - (e->addr + e->pos + 4);
+	s32 rel32 = rel;
+
+	if (e->buf && rel != rel32)
+		e->err = -ERANGE;	/* NB: cannot happen within the module area */
+	emit_bytes(e, &rel32, 4);
+}
+
+/* append "jmp rel32" or "call rel32" (@op) to @target */
+static void emit_jump(struct kedr_emitter *e, u8 op, unsigned long target)
+{
+	emit_byte(e, op);
+	emit_rel32(e, target);
+}
+
+/**
+ * DOC: Emitted code, written as assembly
+ *
+ * What the emitter writes for an event is not spelled out byte by byte in
+ * C: it is written once, in assembly, as a *template* between two labels,
+ * in .rodata (data: it never runs there). Its *holes*, the fields that
+ * differ from one copy to the next, hold placeholders; a label right after
+ * each hole marks where it ends. The emitter copies the template's bytes
+ * and writes the real values into the holes: an address (imm32), or a
+ * displacement to a target (rel32), which depends on where the copy is.
+ * The kernel's optimized kprobes (arch/x86/kernel/kprobes/opt.c) write
+ * their detour the same way.
+ */
+
+/*
+ * The call site of part 6, KEDR_SITE_LEN bytes: two holes, the site's
+ * address (imm32: the sites are in the top 2 GiB, see part 7) and the
+ * call's rel32 to the stub ("call ." is a placeholder: a call to itself).
+ */
+/* [snippet:tmpl-site] */
+extern const u8 kedr_tmpl_site[], kedr_tmpl_site_addr[], kedr_tmpl_site_stub[],
+	kedr_tmpl_site_end[];
+asm(
+"	.pushsection .rodata\n"
+"kedr_tmpl_site:\n"
+"	pushq %rdi\n"
+"	movq $0x7fffffff, %rdi\n"
+"kedr_tmpl_site_addr:\n"		/* hole: imm32, the site's address */
+"	call .\n"
+"kedr_tmpl_site_stub:\n"		/* hole: rel32, to the stub */
+"	popq %rdi\n"
+"kedr_tmpl_site_end:\n"
+"	.if kedr_tmpl_site_end - kedr_tmpl_site - " __stringify(KEDR_SITE_LEN) "\n"
+"	.error \"the call site is not KEDR_SITE_LEN bytes\"\n"
+"	.endif\n"
+"	.popsection\n");
+/* [/snippet:tmpl-site] */
+
+/* the offset in a template of the 4-byte hole that ends at @label */
+#define KEDR_HOLE(tmpl, label)	((label) - (tmpl) - 4)
+
+/* append a template, from @start to @end */
+static void emit_template(struct kedr_emitter *e, const u8 *start, const u8 *end)
+{
+	emit_bytes(e, start, end - start);
+}
+
+/* fill a 4-byte hole at @off in the code with @val */
+static void fill_hole(struct kedr_emitter *e, unsigned int off, s32 val)
+{
+	if (e->buf)
+		memcpy(e->buf + off, &val, 4);
+}
+
+/* fill a rel32 hole at @off with the displacement to @target */
+static void fill_rel32(struct kedr_emitter *e, unsigned int off,
+		       unsigned long target)
+{
+	long rel = target - (e->addr + off + 4);	/* from the field's end */
+
+	if (e->buf && rel != (s32)rel)
+		e->err = -ERANGE;	/* NB: cannot happen within the module area */
+	fill_hole(e, off, rel);
+}
+
+/**
+ * emit_call_site() - append the call that records an event, and the site
+ * @e:    the emitter
+ * @site: what to record
+ * @stub: the stub to call: kedr_event_stub (part 14 has another)
+ *
+ * The template kedr_tmpl_site, and a copy of @site in the region's sites,
+ * at the address its MOV names.
+ */
+static void emit_call_site(struct kedr_emitter *e, const struct kedr_site *site,
+			   void (*stub)(void))
+{
+	/* [snippet:emit-site] */
+	unsigned int at = e->pos;
+	unsigned long where = e->sites_addr + e->nr_sites * sizeof(*site);
+
+	emit_template(e, kedr_tmpl_site, kedr_tmpl_site_end);
+	fill_hole(e, at + KEDR_HOLE(kedr_tmpl_site, kedr_tmpl_site_addr), where);
+	fill_rel32(e, at + KEDR_HOLE(kedr_tmpl_site, kedr_tmpl_site_stub),
+		   (unsigned long)stub);
+	if (e->sites)
+		e->sites[e->nr_sites] = *site;
+	e->nr_sites++;
+	/* [/snippet:emit-site] */
+}
+
+/* append the code that records an event: the call of kedr_event_stub */
+static void emit_site(struct kedr_emitter *e, const struct kedr_site *site)
+{
+	if (fast) {	/* hook: part 14 */
+		emit_site_fast(e, site);
+		return;
+	}
+	emit_call_site(e, site, kedr_event_stub);
+}
+
+/**
+ * emit_boundary_site() - record the entry or the exit of a function
+ * @e:    the emitter
+ * @kind: KEDR_SITE_ENTRY or KEDR_SITE_EXIT
+ * @func: the address of the function (of the parent, for a .cold part)
+ */
+static void emit_boundary_site(struct kedr_emitter *e, u8 kind,
+			       unsigned long func)
+{
+	struct kedr_site site = {
+		.pc = func, .kind = kind, .base = KEDR_REG_NONE,
+		.index = KEDR_REG_NONE, .bitreg = KEDR_REG_NONE,
+	};
+
+	emit_site(e, &site);
+}
+
+/**
+ * DOC: What is recorded
+ *
+ * Every recorded access is recorded *before* its instruction runs, from
+ * the registers as they are then: an instruction that faults is still
+ * recorded, and the order of the records is the order of the program.
+ * What the decoder says the instruction does to memory (part 4, where the
+ * SDM's answers for CMOVcc, CMPXCHG, XCHG and BT are quoted) decides the
+ * event:
+ *
+ *  - a read, a write, or both without LOCK: a "read", a "write", or a read
+ *    and then a write of the same bytes (``addl $1, (%rax)``);
+ *  - locked (a LOCK prefix, or XCHG with memory): one "locked update";
+ *  - a string instruction: the whole range it touches, computed when it
+ *    runs (record_string() in part 6);
+ *  - BT & co. with a register bit offset: the element that holds the bit,
+ *    found when it runs (bit_string_offset() in part 6).
+ */
+
+/**
+ * records_access() - does kedr_sample record this instruction's access?
+ * @in: the instruction
+ *
+ * The families of instructions that the original KEDR sample records, which
+ * this project started from; call them the seed (MOV, XCHG, SETcc, CMOVcc,
+ * the ALU and bit operations, CMP, CMPXCHG, string operations:
+ * KEDR_CLASS_IS_SEED() in insn_tables.h). With them, the few
+ * integer instructions that are just as common and mean the same to a
+ * reader of the trace: XADD (LOCK XADD is atomic_add_return()), shifts
+ * and rotates, PUSH/POP of memory and CALL/JMP through memory (the read
+ * of the pointer). Not recorded: SSE/AVX and x87 accesses, and system
+ * instructions (see Limitations).
+ *
+ * Return: true if a site goes before @in.
+ */
+static bool records_access(const struct kedr_insn *in)
+{
+	if (!in->access || (!in->has_mem && in->str_op == KEDR_STR_NONE))
+		return false;
+	if (in->sp_based && !process_sp_accesses)
+		return false;
+	switch (in->class) {
+	case KEDR_CLASS_XADD:
+	case KEDR_CLASS_SHIFT:
+	case KEDR_CLASS_STACK:
+	case KEDR_CLASS_BRANCH:
+		return true;
+	default:
+		return KEDR_CLASS_IS_SEED(in->class);
+	}
+}
+
+/* BT, BTS, BTR, BTC m, r: 0F A3, AB, B3, BB /r (Intel SDM vol. 2, Table A-3) */
+#define KEDR_OP_BT_REG		0xA3
+#define KEDR_OP_BTS_REG		0xAB
+#define KEDR_OP_BTR_REG		0xB3
+#define KEDR_OP_BTC_REG		0xBB
+
+/**
+ * bit_offset_register() - the bit offset register of BT & co., if any
+ * @in: the instruction
+ *
+ * Return: ModRM.reg (extended by REX.R) for BT/BTS/BTR/BTC m, r;
+ * KEDR_REG_NONE for everything else (see bit_string_offset()).
+ */
+static s8 bit_offset_register(const struct kedr_insn *in)
+{
+	if (in->map != KEDR_MAP_0F || !in->has_mem)
+		return KEDR_REG_NONE;
+	switch (in->opcode) {
+	case KEDR_OP_BT_REG:
+	case KEDR_OP_BTS_REG:
+	case KEDR_OP_BTR_REG:
+	case KEDR_OP_BTC_REG:
+		return ((in->modrm >> 3) & 7) | (in->rex & KEDR_REX_R ? 8 : 0);
+	}
+	return KEDR_REG_NONE;
+}
+
+/**
+ * site_operand() - put the memory operand of an instruction in a site
+ * @site: the site
+ * @in:   the instruction
+ * @pc:   its address in the original (a RIP-relative operand counts from
+ *        its end)
+ */
+static void site_operand(struct kedr_site *site, const struct kedr_insn *in,
+			 unsigned long pc)
+{
+	site->base = in->mem.base;
+	site->index = in->mem.index;
+	site->scale = in->mem.scale;
+	site->disp = in->mem.disp;
+	if (in->mem.seg == KEDR_SEG_FS || in->mem.seg == KEDR_SEG_GS)
+		site->seg = in->mem.seg;
+	if (in->mem.addr32)
+		site->flags |= KEDR_SITE_ADDR32;
+	if (in->mem.rip) {
+		site->flags |= KEDR_SITE_RIP;
+		site->rip_addr = pc + in->length + in->mem.disp;
+	}
+}
+
+/**
+ * emit_access_site() - record the memory access @in is about to make
+ * @e:  the emitter
+ * @in: the instruction
+ * @pc: its address in the original
+ */
+static void emit_access_site(struct kedr_emitter *e, const struct kedr_insn *in,
+			     unsigned long pc)
+{
+	struct kedr_site site = {
+		.pc = pc, .size = in->access_size,
+		.bitreg = bit_offset_register(in),
+	};
+
+	site_operand(&site, in, pc);
+	if (in->str_op != KEDR_STR_NONE) {
+		site.kind = KEDR_SITE_STRING;
+		site.string = in->str_op;
+		if (in->str_rep != KEDR_REP_NONE)
+			site.flags |= KEDR_SITE_REP;
+		if (in->prefixes & KEDR_P_ADSIZE)
+			site.flags |= KEDR_SITE_ADDR32;
+		if (in->seg_prefix == KEDR_SEG_FS || in->seg_prefix == KEDR_SEG_GS)
+			site.seg = in->seg_prefix;
+	} else if (in->access & KEDR_ACC_LOCKED) {
+		site.kind = KEDR_SITE_LOCKED;
+	} else if ((in->access & KEDR_ACC_READ) && (in->access & KEDR_ACC_WRITE)) {
+		site.kind = KEDR_SITE_UPDATE;
+	} else {
+		site.kind = in->access & KEDR_ACC_WRITE ?
+			KEDR_SITE_WRITE : KEDR_SITE_READ;
+	}
+	/* NB: POP m with an %rsp base addresses memory after %rsp has grown
+	 * (Intel SDM vol. 2, POP) */
+	if (in->class == KEDR_CLASS_STACK && in->access == KEDR_ACC_WRITE &&
+	    in->mem.base == KEDR_REG_RSP)
+		site.disp += in->access_size;
+	emit_site(e, &site);
+}
+
+/**
+ * emit_copy() - append the instruction as it is, re-aimed if RIP-relative
+ * @e:  the emitter
+ * @in: the instruction
+ * @code: its bytes
+ * @pc: its address in the original
+ */
+static void emit_copy(struct kedr_emitter *e, const struct kedr_insn *in,
+		      const u8 *code, unsigned long pc)
+{
+	unsigned int start = e->pos;
+	long disp;
+	s32 disp32;
+
+	e->insn_pos = start;
+	emit_bytes(e, code, in->length);
+	if (!in->has_mem || !in->mem.rip || !e->buf)
+		return;
+	/* the operand is at pc + length + disp; from here it is that far away */
+	disp = pc + in->length + in->mem.disp - (e->addr + start + in->length);
+	disp32 = disp;
+	if (disp != disp32)
+		e->err = -ERANGE;
+	memcpy(e->buf + start + in->disp_off, &disp32, 4);
+}
+
+/**
+ * struct kedr_fctx - what emitting one function needs to know
+ * @f:    the function
+ * @code: its bytes (the original, still intact)
+ * @tramp_base: address of its first trampoline (after the body)
+ * @exit_pc: what its exit events name: the function, or a .cold part's parent
+ * @jl:   the next static key site at or after the current instruction
+ * @nr_jl: how many sites are left from @jl on (the list is sorted)
+ */
+struct kedr_fctx {
+	struct kedr_func *f;
+	const u8 *code;
+	unsigned long tramp_base;
+	unsigned long exit_pc;
+	const unsigned long *jl;
+	unsigned int nr_jl;
+};
+
+/* Where a direct jump or call goes, seen from the function it is in */
+enum kedr_dest {
+	KEDR_DEST_SAME,		/* inside the same function */
+	KEDR_DEST_FAMILY,	/* inside its .cold part, or its parent */
+	KEDR_DEST_OUTSIDE,	/* anywhere else: a call, or a tail call */
+};
+
+/**
+ * classify_dest() - where does a jump from @f to @target go?
+ * @f:      the function the jump is in
+ * @target: its destination
+ * @g:      receives the function that contains @target, if any
+ *
+ * NB: a jump or call to the very start of a function (its own start too)
+ * is a call or a tail call: it goes through the original, so the callee
+ * records its entry. A .cold part has no entry of its own.
+ *
+ * Return: enum kedr_dest.
+ */
+static enum kedr_dest classify_dest(struct kedr_func *f, unsigned long target,
+				    struct kedr_func **g)
+{
+	*g = target >= f->addr && target < f->addr + f->size ? f :
+		find_function(target);
+	if (!*g || (target == (*g)->addr && !(*g)->cold))
+		return KEDR_DEST_OUTSIDE;
+	if (*g == f)
+		return KEDR_DEST_SAME;
+	return same_family(f, *g) ? KEDR_DEST_FAMILY : KEDR_DEST_OUTSIDE;
+}
+
+/**
+ * map_lookup() - the map entry of the instruction at an offset
+ * @g:   a function, with its map
+ * @off: an offset in it
+ *
+ * Return: the entry, or NULL if no instruction starts at @off.
+ */
+static const struct kedr_insn_map *map_lookup(const struct kedr_func *g,
+					      unsigned int off)
+{
+	unsigned int lo = 0, hi = g->nr_insns;
+
+	if (fast)	/* hook: part 14 */
+		return map_lookup_fast(g, off);
+	while (lo < hi) {	/* as in function_at() */
+		unsigned int mid = lo + (hi - lo) / 2;
+
+		if (g->map[mid].orig <= off)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo && g->map[lo - 1].orig == off ? &g->map[lo - 1] : NULL;
+}
+
+/**
+ * resolve_dest() - the address, in @g's instance, of @target
+ * @e:      the emitter (its error is set if @target is not an instruction)
+ * @f:      the function being emitted
+ * @g:      the function that contains @target
+ * @target: an address in the original @g
+ *
+ * NB: the dry run comes after every function has its map (plan_functions()), so a
+ * jump into the middle of an instruction is found there, before anything
+ * is written.
+ *
+ * Return: the address (an offset in a dry run, where ->inst is 0).
+ */
+static unsigned long resolve_dest(struct kedr_emitter *e,
+				  const struct kedr_func *f,
+				  const struct kedr_func *g, unsigned long target)
+{
+	const struct kedr_insn_map *m;
+
+	if (g != f && (g->skip || !g->map))
+		return target;	/* left alone, so intact: the original will do */
+	m = map_lookup(g, target - g->addr);
+	if (!m) {
+		e->err = -EINVAL;	/* into the middle of an instruction */
+		return 0;
+	}
+	return g->inst + m->inst;
+}
+
+/**
+ * jump_thunk_register() - is @target a retpoline thunk, and for which register?
+ * @target: where a direct jump goes
+ *
+ * Return: the register the thunk jumps through, or KEDR_REG_NONE.
+ */
+static s8 jump_thunk_register(unsigned long target)
+{
+	unsigned int k, r;
+
+	for (k = 0; k < ARRAY_SIZE(kedr_jump_thunks); k++)
+		for (r = 0; r < ARRAY_SIZE(kedr_jump_thunks[k]); r++)
+			if (kedr_jump_thunks[k][r] && kedr_jump_thunks[k][r] == target)
+				return r;
+	return KEDR_REG_NONE;
+}
+
+/**
+ * emit_exit_site() - record an exit, or a computed jump that may be one
+ * @e:   the emitter
+ * @x:   the function being emitted
+ * @reg: for a jump through a register (or its retpoline thunk), that
+ *       register; else KEDR_REG_NONE
+ * @in:  for a jump through memory, the instruction (at @pc); else NULL
+ * @pc:  the address of @in in the original
+ *
+ * A computed jump may stay in its function: its site says where to look
+ * for the target, and jump_leaves() decides at run time. NB: a .cold part
+ * records its parent's exit, and a jump to its parent's body from there is
+ * not worth the trouble: from a .cold part, a computed jump is an exit.
+ */
+static void emit_exit_site(struct kedr_emitter *e, const struct kedr_fctx *x,
+			   s8 reg, const struct kedr_insn *in, unsigned long pc)
+{
+	struct kedr_site site = {
+		.pc = x->exit_pc, .kind = KEDR_SITE_EXIT, .base = KEDR_REG_NONE,
+		.index = KEDR_REG_NONE, .bitreg = KEDR_REG_NONE,
+	};
+
+	if (!x->f->cold && reg != KEDR_REG_NONE) {
+		site.flags = KEDR_SITE_JUMP_REG;
+		site.base = reg;
+		site.span = x->f->size;
+	} else if (!x->f->cold && in) {
+		site_operand(&site, in, pc);
+		site.flags |= KEDR_SITE_JUMP_MEM;
+		site.span = x->f->size;
+	}
+	emit_site(e, &site);
+}
+
+/**
+ * emit_branch() - append a relative jump, call or LOOP, re-aimed
+ * @e:  the emitter
+ * @x:  the function being emitted
+ * @in: the instruction
+ * @code: its bytes
+ * @pc: its address in the original
+ */
+static void emit_branch(struct kedr_emitter *e, const struct kedr_fctx *x,
+			const struct kedr_insn *in, const u8 *code,
+			unsigned long pc)
+{
+	/* [snippet:emit-branch] */
+	unsigned long target = pc + in->length + in->branch_disp;
+	const u8 loop_skip[] = { KEDR_OP_JMP_REL8, KEDR_JMP_LEN };
+	u8 cc = in->opcode & KEDR_CC_MASK;
+	struct kedr_func *g;
+	enum kedr_dest kind = classify_dest(x->f, target, &g);
+	unsigned long dest = target;
+
+	if (kind != KEDR_DEST_OUTSIDE)
+		dest = resolve_dest(e, x->f, g, target);
+	else if (in->flow == KEDR_FLOW_JCC || in->flow == KEDR_FLOW_LOOP)
+		dest = x->tramp_base + KEDR_TRAMP_LEN * e->nr_tramps++;
+
+	if (kind == KEDR_DEST_OUTSIDE && in->flow == KEDR_FLOW_JMP)	/* we leave */
+		emit_exit_site(e, x, jump_thunk_register(target), NULL, pc);
+	e->insn_pos = e->pos;
+	switch (in->flow) {
+	case KEDR_FLOW_CALL:
+		emit_jump(e, KEDR_OP_CALL_REL32, dest);
+		break;
+	case KEDR_FLOW_JMP:
+		emit_jump(e, KEDR_OP_JMP_REL32, dest);
+		break;
+	case KEDR_FLOW_JCC:
+		emit_byte(e, KEDR_ESC_0F);
+		emit_jump(e, KEDR_OP_JCC_REL32 | cc, dest);
+		break;
+	case KEDR_FLOW_LOOP:
+		/* loop +2 (over the next jmp); jmp +5 (over the last); jmp dest */
+		emit_bytes(e, code, in->length - 1);
+		emit_byte(e, sizeof(loop_skip));
+		emit_bytes(e, loop_skip, sizeof(loop_skip));
+		emit_jump(e, KEDR_OP_JMP_REL32, dest);
+		break;
+	}
+	/* [/snippet:emit-branch] */
+}
+
+/**
+ * at_jump_label_site() - is the instruction at @pc a static key's site?
+ * @x:  the function being emitted; its cursor moves forward
+ * @pc: the address of the instruction, the next in address order
+ *
+ * Return: true if the target's __jump_table names @pc.
+ */
+static bool at_jump_label_site(struct kedr_fctx *x, unsigned long pc)
+{
+	while (x->nr_jl && *x->jl < pc) {
+		x->jl++;
+		x->nr_jl--;
+	}
+	return x->nr_jl && *x->jl == pc;
+}
+
+/**
+ * emit_jump_label() - append a static key's nop or jump, in its 5-byte form
+ * @e:  the emitter
+ * @x:  the function being emitted
+ * @in: the instruction: a 2- or 5-byte nop, or a jmp rel8 or rel32
+ * @pc: its address in the original
+ *
+ * When a static key changes, the kernel finds the instruction by its
+ * __jump_table entry (re-aimed at the instance, see "Addresses the kernel
+ * keeps"), checks that it
+ * is the nop or the jmp it expects, of the length it decodes there, and
+ * swaps one for the other. A jmp rel8 might not reach its target in the
+ * longer instance, so every site is written in the 5-byte form: the nop
+ * as nop5, the jump as jmp rel32. No exit is recorded: the kernel may
+ * turn the jump into a nop at any time.
+ */
+static void emit_jump_label(struct kedr_emitter *e, const struct kedr_fctx *x,
+			    const struct kedr_insn *in, unsigned long pc)
+{
+	unsigned long target = pc + in->length + in->branch_disp;
+	struct kedr_func *g;
+
+	e->insn_pos = e->pos;
+	if (in->flow != KEDR_FLOW_JMP) {
+		emit_bytes(e, nop5, sizeof(nop5));
+		return;
+	}
+	if (classify_dest(x->f, target, &g) != KEDR_DEST_OUTSIDE)
+		target = resolve_dest(e, x->f, g, target);
+	emit_jump(e, KEDR_OP_JMP_REL32, target);
+}
+
+/**
+ * emit_insn() - append one instruction and what records it
+ * @e:  the emitter
+ * @x:  the function being emitted
+ * @in: the instruction, decoded
+ * @off: its offset in the function
+ */
+static void emit_insn(struct kedr_emitter *e, struct kedr_fctx *x,
+		      const struct kedr_insn *in, unsigned int off)
+{
+	unsigned long pc = x->f->addr + off;
+	const u8 *code = x->code + off;
+
+	if (at_jump_label_site(x, pc)) {
+		emit_jump_label(e, x, in, pc);
+		return;
+	}
+	if (records_access(in))
+		emit_access_site(e, in, pc);
+	switch (in->flow) {
+	case KEDR_FLOW_CALL:
+	case KEDR_FLOW_JMP:
+	case KEDR_FLOW_JCC:
+	case KEDR_FLOW_LOOP:
+		emit_branch(e, x, in, code, pc);
+		return;
+	case KEDR_FLOW_RET:
+		emit_boundary_site(e, KEDR_SITE_EXIT, x->exit_pc);
+		break;
+	case KEDR_FLOW_JMP_IND:	/* JMP r/m64: FF /4 */
+		if (in->has_mem)
+			emit_exit_site(e, x, KEDR_REG_NONE, in, pc);
+		else
+			emit_exit_site(e, x, (in->modrm & 7) |
+				       (in->rex & KEDR_REX_B ? 8 : 0), NULL, pc);
+		break;
+	}
+	emit_copy(e, in, code, pc);
+}
+
+/**
+ * emit_trampolines() - append the exits of conditional tail calls
+ * @e: the emitter, at the end of the function's body
+ * @x: the function
+ *
+ * Goes over the function again and, for each conditional jump (or LOOP) that
+ * leaves it, in the order emit_branch() counted them, writes
+ * "record exit; jmp target".
+ */
+static void emit_trampolines(struct kedr_emitter *e, const struct kedr_fctx *x)
+{
+	struct kedr_func *f = x->f, *g;
+	unsigned int i;
+
+	for (i = 0; i < f->nr_insns; i++) {
+		const struct kedr_insn *in = &f->insns[i];
+		unsigned long target;
+
+		if (in->flow != KEDR_FLOW_JCC && in->flow != KEDR_FLOW_LOOP)
+			continue;
+		target = f->addr + f->map[i].orig + in->length + in->branch_disp;
+		if (classify_dest(f, target, &g) != KEDR_DEST_OUTSIDE)
+			continue;
+		emit_exit_site(e, x, jump_thunk_register(target), NULL, 0);
+		emit_jump(e, KEDR_OP_JMP_REL32, target);
+	}
+}
+
+/**
+ * emit_function() - write (or, in a dry run, measure) one instance
+ * @e: the emitter, its @addr the instance's address; @pos, @nr_sites and
+ *     @nr_tramps start at 0
+ * @f: the function, decoded (its @insns, and its map with the offsets)
+ *
+ * The dry run and the real one take the same path through this code, so
+ * the sizes measured in the first are those written in the second (see
+ * "Two passes: measure, then write").
+ */
+static void emit_function(struct kedr_emitter *e, struct kedr_func *f)
+{
+	/* [snippet:emit-function] */
+	struct kedr_fctx x = {
+		.f = f, .code = (const u8 *)f->addr,
+		.tramp_base = e->addr + f->body_size,
+		.exit_pc = f->parent ? f->parent->addr : f->addr,
+	};
+	unsigned int i;
+
+	x.jl = jump_label_sites(f->addr, &x.nr_jl);
+	if (fast)	/* hook: part 14 */
+		fast_begin_function(f);
+	if (!f->cold)
+		emit_boundary_site(e, KEDR_SITE_ENTRY, f->addr);
+	for (i = 0; i < f->nr_insns; i++) {
+		f->map[i].inst = e->pos;
+		emit_insn(e, &x, &f->insns[i], f->map[i].orig);
+		f->map[i].copy = e->insn_pos;
+	}
+	f->body_size = e->pos;
+	if (e->nr_tramps)	/* NB: rare */
+		emit_trampolines(e, &x);
+	/* [/snippet:emit-function] */
+}
+/* [/engine] */
+
+/* ==== 10. PATCHING THE ORIGINAL ==== */
 
 /**
  * DOC: Patching the original
@@ -3712,360 +3808,19 @@ NOKPROBE_SYMBOL(on_die);
 static struct notifier_block die_nb = {
 	.notifier_call = on_die,
 };
-/* ==== 9. FINDING THE TARGET, AND INSTRUMENTING IT ==== */
 
-/**
- * DOC: Finding the target
- *
- * The kernel tells interested parties about every module that comes and
- * goes, through the module notifier chain. The states, in order:
- *
- *  MODULE_STATE_COMING
- *	The module's code and data are in place and relocated; text and
- *	read-only data are already read-only; ftrace has turned each
- *	function's "call __fentry__" into a 5-byte nop; static keys and
- *	static calls are set up (their notifiers run before ours). The
- *	module's init function has NOT run yet. This is where kedr_sample
- *	does its work: nothing of the target has executed so far.
- *  MODULE_STATE_LIVE
- *	init has returned successfully; the init sections are freed soon
- *	after.
- *  MODULE_STATE_GOING
- *	The module is being removed (its exit function has run), or its
- *	init function failed. Its symbols can still be looked up.
- *
- * In Linux 6.1 the module's memory is described by two layouts:
- * core_layout (everything that stays: .text first, then read-only data,
- * then data) and init_layout (.init.text and init data, freed after init).
- * Each starts at ``base``, and its executable part is the first
- * ``text_size`` bytes. Since 6.4 each kind of memory is a block of its
- * own, mod->mem[MOD_TEXT], mod->mem[MOD_INIT_TEXT]...; module_text() below
- * answers for both.
- *
- * Where are the functions? KEDR's sample of 2011 asked a helper script
- * (kedr_get_sections.sh) to read /sys/module/NAME/sections. In 6.1 that
- * directory appears only after COMING, too late. But the loader keeps the
- * module's whole ELF symbol table at hand during init, in mod->kallsyms:
- * every symbol with its type, address (already relocated) and size. After
- * init the kernel switches to a smaller table (core symbols only), so we
- * copy what we need while we can.
- *
- * Two kinds of symbols need care:
- *
- *  - Aliases. module_init(fn) makes "init_module" an alias of fn: same
- *    address, same size. Instrumenting a function twice would be a
- *    disaster, so symbols with the same address and size are folded into
- *    one function, which keeps the more telling name.
- *  - .cold parts. GCC moves the unlikely paths of a function "foo" into a
- *    separate function "foo.cold" in .text.unlikely, and jumps between the
- *    two. They are functions of their own in the symbol table, so they are
- *    found like the others; we link each to its parent, because code
- *    jumps into their middle from the parent and back.
- *  - Padding. A kernel built with call padding (6.12) puts 16 bytes of
- *    nop before every function, each with a symbol of its own, "__pfx_foo"
- *    (STT_FUNC, 16 bytes). That is no function: the kernel may write its
- *    call-depth accounting there (retbleed=stuff). It is skipped, and
- *    counted apart.
- */
+/* ==== 11. INSTRUMENTING THE TARGET ==== */
 
 /*
- * The 5-byte nop that ftrace leaves at the start of a traced function in
- * place of "call __fentry__" (Intel SDM vol. 2, NOP: 0F 1F /0 with a
- * ModRM + SIB + disp8, "nopl 0x0(%rax,%rax,1)"): the kernel's x86_nops[5],
- * the same bytes as a disabled static key, nop5 of part 7.
+ * From the function table of part 8 to patched originals, in the order of
+ * instrument_target() at the end of this part: plan each function (decode
+ * it once, check it, measure it with the emitter's dry run), leave alone
+ * what the kernel's tables or the area forbid, write the instances,
+ * re-aim the kernel's tables, patch the originals. Everything that can
+ * fail does so before the first byte of the target changes.
  */
-static const u8 ftrace_nop[KEDR_FTRACE_NOP_LEN] = KEDR_NOP5;
 
-/**
- * struct kedr_target - what kedr_sample knows about the target
- * @mod:      the target module, NULL while it is not loaded
- * @funcs:    its functions, sorted by address, aliases folded; kept after
- *            the target is gone, to name the functions in the output
- * @nr_funcs: how many
- * @nr_aliases: symbols folded into another one of the same address and size
- * @nr_padding: __pfx_ symbols skipped (padding before functions, 6.12)
- * @core:     instances of functions in the core text
- * @init:     instances of functions in the init text
- * @jl_sites: addresses of the target's static key sites, sorted
- * @nr_jl_sites: how many
- * @extable:  the target's exception table entries, re-aimed at instances,
- *            which kedr_sample lends the kernel as its own (part 9)
- * @nr_extable: how many
- * @no_room:  bytes the instances that found no room in the area would
- *            have needed (part 9)
- */
-struct kedr_target {
-	struct module *mod;
-	struct kedr_func *funcs;
-	unsigned int nr_funcs;
-	unsigned int nr_aliases;
-	unsigned int nr_padding;
-	struct kedr_region core;
-	struct kedr_region init;
-	unsigned long *jl_sites;
-	unsigned int nr_jl_sites;
-	struct exception_table_entry *extable;
-	unsigned int nr_extable;
-	unsigned long no_room;
-};
-
-static struct kedr_target tgt;
-
-/**
- * find_function() - the target's function that contains an address
- * @addr: the address
- *
- * Return: the function, or NULL.
- */
-static struct kedr_func *find_function(unsigned long addr)
-{
-	return function_at(tgt.funcs, tgt.nr_funcs, addr);
-}
-
-/**
- * module_text() - where a module's core or init code is
- * @mod:  the module
- * @init: true for the init code, false for the core code
- * @size: receives its size in bytes
- *
- * Return: its start. NB: 6.1 has two layouts, each with code first; since
- * 6.4 each kind of memory is a block of its own, mod->mem[type].
- */
-static unsigned long module_text(const struct module *mod, bool init,
-				 unsigned int *size)
-{
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
-	const struct module_memory *m = &mod->mem[init ? MOD_INIT_TEXT : MOD_TEXT];
-
-	*size = m->size;
-#else
-	const struct module_layout *m = init ? &mod->init_layout : &mod->core_layout;
-
-	*size = m->text_size;
-#endif
-	return (unsigned long)m->base;
-}
-
-/**
- * in_text() - does [addr, addr + size) lie in a module's core or init code?
- * @mod:  the module
- * @init: true for the init code, false for the core code
- * @addr: start address
- * @size: size in bytes
- *
- * Return: true if it does.
- */
-static bool in_text(const struct module *mod, bool init, unsigned long addr,
-		    unsigned int size)
-{
-	unsigned int text_size;
-	unsigned long start = module_text(mod, init, &text_size);
-
-	return addr >= start && addr + size <= start + text_size;
-}
-
-/**
- * free_maps() - free the decoded instructions and the instruction maps
- * @t: the target
- */
-static void free_maps(struct kedr_target *t)
-{
-	unsigned int i;
-
-	for (i = 0; i < t->nr_funcs; i++) {
-		kvfree(t->funcs[i].insns);
-		t->funcs[i].insns = NULL;
-		kvfree(t->funcs[i].map);
-		t->funcs[i].map = NULL;
-	}
-}
-
-/**
- * free_functions() - forget the target's functions
- * @t: the target
- */
-static void free_functions(struct kedr_target *t)
-{
-	unsigned int i;
-
-	free_maps(t);
-	for (i = 0; i < t->nr_funcs; i++)
-		kfree(t->funcs[i].name);
-	kvfree(t->funcs);
-	t->funcs = NULL;
-	t->nr_funcs = 0;
-	t->nr_aliases = 0;
-	t->nr_padding = 0;
-}
-
-/* [snippet:functable] */
-/**
- * is_generic_name() - is this one of the names module_init/module_exit add?
- * @name: a symbol name
- *
- * Return: true for "init_module" and "cleanup_module".
- */
-static bool is_generic_name(const char *name)
-{
-	return !strcmp(name, "init_module") || !strcmp(name, "cleanup_module");
-}
-
-/* 6.12 (call padding): "__pfx_foo", the 16 bytes before foo, is no function */
-static bool is_padding(const char *name)
-{
-	return !strncmp(name, "__pfx_", 6);
-}
-
-/**
- * cmp_func_addr() - order functions by address, then by size (for sort())
- * @a: a struct kedr_func
- * @b: another
- *
- * Return: <0, 0 or >0 as for memcmp().
- */
-static int cmp_func_addr(const void *a, const void *b)
-{
-	const struct kedr_func *fa = a, *fb = b;
-
-	if (fa->addr != fb->addr)
-		return fa->addr < fb->addr ? -1 : 1;
-	if (fa->size != fb->size)
-		return fa->size < fb->size ? -1 : 1;
-	return 0;
-}
-
-/**
- * fold_aliases() - merge functions with the same address and size
- * @funcs: the functions, sorted by cmp_func_addr()
- * @n:     how many
- *
- * Of two aliases the one with a generic name (init_module, cleanup_module)
- * goes; of two ordinary names the first in the table stays. The names of
- * those that go are freed.
- *
- * Return: how many functions are left, at the start of @funcs.
- */
-static unsigned int fold_aliases(struct kedr_func *funcs, unsigned int n)
-{
-	unsigned int i, kept = 0;
-
-	for (i = 0; i < n; i++) {
-		struct kedr_func *f = &funcs[i];
-		struct kedr_func *last = kept ? &funcs[kept - 1] : NULL;
-
-		if (!last || cmp_func_addr(last, f)) {
-			funcs[kept++] = *f;
-			continue;
-		}
-		if (is_generic_name(last->name) && !is_generic_name(f->name))
-			swap(last->name, f->name);
-		kfree(f->name);
-	}
-	return kept;
-}
-/* [/snippet:functable] */
-
-/**
- * read_entry() - what the start of a function holds that must stay there
- * @f: the function; sets @f->endbr and @f->ftrace_nop
- *
- * NB: is_endbr() is the kernel's own test: ENDBR64 or the 4-byte nop that
- * the loader "seals" an unused one into; always false without IBT (6.1).
- */
-static void read_entry(struct kedr_func *f)
-{
-	const u8 *p = (const u8 *)f->addr, *end = p + f->size;
-
-	f->endbr = f->size >= KEDR_ENDBR_LEN && is_endbr(*(const u32 *)p);
-	if (f->endbr)
-		p += KEDR_ENDBR_LEN;
-	f->ftrace_nop = end - p >= KEDR_FTRACE_NOP_LEN &&
-			!memcmp(p, ftrace_nop, KEDR_FTRACE_NOP_LEN);
-}
-
-/**
- * collect_functions() - copy the target's functions from its symbol table
- * @t:   the target; @t->funcs receives the functions
- * @mod: the target module, in MODULE_STATE_COMING
- *
- * Return: 0 or -ENOMEM.
- */
-static int collect_functions(struct kedr_target *t, struct module *mod)
-{
-	/* NB: at COMING the loader's full table is stable: init has not run */
-	struct mod_kallsyms *ks = rcu_dereference_protected(mod->kallsyms, 1);
-	unsigned int i, n;
-
-	t->funcs = kvcalloc(ks->num_symtab, sizeof(*t->funcs), GFP_KERNEL);
-	if (!t->funcs) {
-		pr_err("no memory for a table of %u symbols\n", ks->num_symtab);
-		return -ENOMEM;
-	}
-	for (i = 1; i < ks->num_symtab; i++) {	/* entry 0 is the null symbol */
-		const Elf_Sym *sym = &ks->symtab[i];
-		struct kedr_func *f = &t->funcs[t->nr_funcs];
-
-		if (ELF_ST_TYPE(sym->st_info) != STT_FUNC || !sym->st_size)
-			continue;
-		if (is_padding(ks->strtab + sym->st_name)) {
-			t->nr_padding++;
-			continue;
-		}
-		f->addr = sym->st_value;
-		f->size = sym->st_size;
-		if (in_text(mod, true, f->addr, f->size))
-			f->init = true;
-		else if (!in_text(mod, false, f->addr, f->size))
-			continue;	/* not in the module's code: not ours */
-		f->name = kstrdup(ks->strtab + sym->st_name, GFP_KERNEL);
-		if (!f->name) {
-			pr_err("no memory for the name of %s\n",
-			       ks->strtab + sym->st_name);
-			free_functions(t);
-			return -ENOMEM;
-		}
-		f->cold = strstr(f->name, ".cold") != NULL;
-		read_entry(f);
-		t->nr_funcs++;
-	}
-	sort(t->funcs, t->nr_funcs, sizeof(*t->funcs), cmp_func_addr, NULL);
-	n = fold_aliases(t->funcs, t->nr_funcs);
-	t->nr_aliases += t->nr_funcs - n;
-	t->nr_funcs = n;
-	return 0;
-}
-
-/* [snippet:plan] */
-/**
- * link_cold_parts() - point each "foo.cold" at "foo"
- * @funcs: the target's functions
- * @n:     how many
- */
-static void link_cold_parts(struct kedr_func *funcs, unsigned int n)
-{
-	unsigned int i, j;
-
-	for (i = 0; i < n; i++) {
-		struct kedr_func *f = &funcs[i];
-		size_t len;
-
-		if (!f->cold)
-			continue;
-		len = strstr(f->name, ".cold") - f->name;
-		for (j = 0; j < n; j++) {
-			const char *name = funcs[j].name;
-
-			/* NB: the first letter first: this runs n times */
-			if (!funcs[j].cold && name[0] == f->name[0] &&
-			    !strncmp(name, f->name, len) && !name[len]) {
-				f->parent = &funcs[j];
-				funcs[j].has_cold = true;
-				break;
-			}
-		}
-	}
-}
-
+/* [engine] */
 /**
  * skip_function() - leave a function alone, and say why
  * @f:   the function
@@ -4188,8 +3943,8 @@ static void plan_function(struct kedr_func *f)
 		f->map[i].orig = off;
 	f->insns = insns;
 	f->nr_insns = n;
-	if (fast)	/* "Making it fast": where the emitter may count inline */
-		find_dead_flags(f);	/* NB: now, while the instructions are in the cache */
+	if (fast)	/* hook: part 14 */
+		find_dead_flags(f);
 }
 
 /**
@@ -4335,12 +4090,7 @@ static unsigned long fit_in_area(struct kedr_func *funcs, unsigned int n,
 	return left_out;
 }
 
-/**
- * planned_function() - the instrumented function that contains an address
- * @addr: an address from one of the kernel's tables
- *
- * Return: the function, or NULL if there is none or it is left alone.
- */
+/* the instrumented function that contains @addr, or NULL */
 static struct kedr_func *planned_function(unsigned long addr)
 {
 	struct kedr_func *f = find_function(addr);
@@ -4364,66 +4114,15 @@ static bool lands_inside(struct kedr_func *f, unsigned long target)
 		return false;
 	return g->map && map_lookup(g, target - g->addr);
 }
+/* [/engine] */
 
-/* [/snippet:plan] */
-
-/**
- * DOC: Addresses the kernel keeps
- *
- * Some tables of a module hold addresses of its instructions, and the
- * kernel looks them up at run time, by exact address or to patch the code
- * there. Once the code has moved to an instance, the int3 fill is where
- * those tables point, and each of them, left as it is, crashes the kernel
- * sooner or later:
- *
- *  - __ex_table: where a fault in a user-memory access is fixed up (so that
- *    read() with a bad pointer returns -EFAULT instead of an oops);
- *  - __bug_table: where a BUG() or WARN() lives (its UD2);
- *  - __jump_table: static keys (and tracepoints, dynamic debug), whose
- *    nops and jumps the kernel rewrites when a key changes;
- *  - .static_call_sites: calls the kernel retargets when a static call
- *    is updated.
- *
- * Every entry is a 32-bit offset from the entry itself to the address, so
- * re-aiming one is a matter of writing a new offset. At COMING all four are
- * still writable (the loader makes __jump_table read-only only after the
- * target's init) and the kernel's own notifiers, which run before ours,
- * are done with them. So:
- *
- *  - __bug_table entries are re-aimed at the UD2 in the instance;
- *  - __jump_table entries at the instance's copy of the site, and at the
- *    instance's copy of the jump's target. The instance keeps each site in
- *    the 5-byte form (part 7), since the kernel checks what it replaces;
- *  - .static_call_sites entries at the instance's call (or jump), which
- *    is a rel32 instruction of the same 5 bytes as the original;
- *  - __ex_table: here the kernel first asks which module holds the
- *    faulting address, then searches that module's table. The instances
- *    are in kedr_sample (part 8), so kedr_sample lends the kernel a table
- *    of its own: the target's entries, re-aimed and sorted by address.
- *    (kedr_sample's own table is empty: it touches no user memory.)
- *
- * What cannot be re-aimed is left alone, with the reason in the log: a
- * static key whose jump leaves the function, a conditional tail call
- * through a static call, a fixup outside the function, and the static
- * call trampolines (__SCT__*), which the kernel rewrites as a whole.
- */
-
-/**
- * rel32_target() - the address a self-relative 32-bit field points to
- * @field: the field
- *
- * Return: its own address plus its value.
- */
+/* the address a self-relative 32-bit field points to */
 static unsigned long rel32_target(const s32 *field)
 {
 	return (unsigned long)field + *field;
 }
 
-/**
- * set_rel32() - make a self-relative 32-bit field point to @addr
- * @field: the field
- * @addr:  the address (within 2 GiB of @field: both are in the module area)
- */
+/* make a self-relative 32-bit field point to @addr (within 2 GiB of it) */
 static void set_rel32(s32 *field, unsigned long addr)
 {
 	*field = addr - (unsigned long)field;
@@ -4449,71 +4148,6 @@ static unsigned long instance_address(unsigned long addr, bool copy)
 	if (!m)
 		return addr;
 	return f->inst + (copy ? m->copy : m->inst);
-}
-
-/**
- * cmp_ulong() - order unsigned longs (for sort())
- * @a: one
- * @b: another
- *
- * Return: <0, 0 or >0.
- */
-static int cmp_ulong(const void *a, const void *b)
-{
-	unsigned long x = *(const unsigned long *)a, y = *(const unsigned long *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/**
- * collect_jump_label_sites() - note where the target's static keys are
- * @t:   the target
- * @mod: the target module
- *
- * The emitter must know them before it measures anything (part 7).
- *
- * Return: 0 or -ENOMEM.
- */
-static int collect_jump_label_sites(struct kedr_target *t, struct module *mod)
-{
-	unsigned int i, n = mod->num_jump_entries;
-
-	if (!n)
-		return 0;
-	t->jl_sites = kvmalloc_array(n, sizeof(*t->jl_sites), GFP_KERNEL);
-	if (!t->jl_sites) {
-		pr_err("no memory for the %u static key sites\n", n);
-		return -ENOMEM;
-	}
-	for (i = 0; i < n; i++)
-		t->jl_sites[i] = jump_entry_code(&mod->jump_entries[i]);
-	sort(t->jl_sites, n, sizeof(*t->jl_sites), cmp_ulong, NULL);
-	t->nr_jl_sites = n;
-	return 0;
-}
-
-/**
- * jump_label_sites() - the target's static key sites from an address on
- * @from: an address
- * @n:    receives how many sites there are at or after @from
- *
- * Return: the first of them, in the sorted list (the emitter walks it
- * along with the code, see at_jump_label_site()).
- */
-static const unsigned long *jump_label_sites(unsigned long from, unsigned int *n)
-{
-	unsigned int lo = 0, hi = tgt.nr_jl_sites;
-
-	while (lo < hi) {	/* the first site >= from */
-		unsigned int mid = lo + (hi - lo) / 2;
-
-		if (tgt.jl_sites[mid] < from)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*n = tgt.nr_jl_sites - lo;
-	return tgt.jl_sites + lo;
 }
 
 /**
@@ -4554,13 +4188,7 @@ static void check_kernel_tables(struct module *mod)
 	}
 }
 
-/**
- * cmp_extable() - order exception table entries by instruction address
- * @a: a struct exception_table_entry whose fields hold absolute addresses
- * @b: another
- *
- * Return: <0, 0 or >0.
- */
+/* order exception table entries whose fields hold absolute addresses */
 static int cmp_extable(const void *a, const void *b)
 {
 	const struct exception_table_entry *x = a, *y = b;
@@ -4855,6 +4483,8 @@ static void reset_records(void)
 
 	memset(records, 0, num_records * sizeof(*records));
 	atomic_long_set(&nr_claimed, 0);
+	if (fast)	/* hook: part 14 */
+		fast_store_full(false);
 	for_each_possible_cpu(cpu)
 		for (i = 0; i < KEDR_EV_COUNT; i++)
 			per_cpu(event_counts[i], cpu) = 0;
@@ -4869,7 +4499,7 @@ static DEFINE_MUTEX(output_mutex);	/* the output against a new target */
  *
  * kedr_sample holds a reference to itself while the target is loaded: the
  * target's code jumps into memory that kedr_sample owns, and calls
- * kedr_event_stub (or kedr_fast_stub), so kedr_sample must not go away first (rmmod kedr_sample
+ * kedr_event_stub, so kedr_sample must not go away first (rmmod kedr_sample
  * fails: "Resource temporarily unavailable", the EAGAIN of a module in use).
  *
  * If the target cannot be instrumented at all (no memory, mostly), nothing
@@ -5016,7 +4646,7 @@ static struct notifier_block module_nb = {
 	/* NB: 0, so the kernel's own notifiers (static keys...) run first */
 	.priority = 0,
 };
-/* ==== 10. THE OUTPUT: DEBUGFS kedr_sample/output ==== */
+/* ==== 12. THE OUTPUT: DEBUGFS kedr_sample/output ==== */
 
 /**
  * DOC: The output
@@ -5093,11 +4723,7 @@ static void *output_next(struct seq_file *m, void *v, loff_t *pos)
 	return stored_record(*pos - 1);
 }
 
-/**
- * output_stop() - seq_file: unlock
- * @m: the seq_file
- * @v: the last line (unused)
- */
+/* seq_file: unlock */
 static void output_stop(struct seq_file *m, void *v)
 {
 	mutex_unlock(&output_mutex);
@@ -5219,7 +4845,7 @@ static int functions_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(functions);
 
-/* ==== 11. MODULE INIT AND EXIT ==== */
+/* ==== 13. MODULE INIT AND EXIT ==== */
 
 /**
  * set_target() - check target_name and store it, with '_' for '-'
@@ -5275,14 +4901,12 @@ static bool target_is_loaded(void)
  */
 static int __init kedr_sample_init(void)
 {
-	long counters = (__force long)&event_counts[KEDR_EV_COUNT];
 	int err;
 
-	BUILD_BUG_ON(offsetof(struct kedr_site, count) != KEDR_SITE_COUNT_OFF);
-	/* emit_count() writes the per-cpu offset of a counter as a disp32 */
-	if (counters != (s32)counters) {
-		pr_err("the per-cpu counters are out of reach of a disp32\n");
-		return -ENOMEM;
+	if (fast) {	/* hook: part 14 */
+		err = fast_init();
+		if (err)
+			return err;
 	}
 	err = set_target();
 	if (err)
@@ -5354,7 +4978,566 @@ static void __exit kedr_sample_exit(void)
 module_init(kedr_sample_init);
 module_exit(kedr_sample_exit);
 
-/* ==== 12. LIMITATIONS AND EXERCISES ==== */
+/* ==== 14. MAKING IT FAST ==== */
+
+/**
+ * DOC: Making it fast
+ *
+ * Parts 1 to 13 are the whole of a correct instrumenter: with fast=0 that
+ * is all that runs. Every event costs the same there: a call, the flags
+ * and sixteen registers pushed and popped, and record_event() in C, even
+ * after the store is full, when all that is left to do is to add 1 to a
+ * counter. This part adds, with fast=1 (the default), four speed-ups; the
+ * first three in the order they were made, each on top of the previous
+ * one:
+ *
+ *  1. Once the store is full, only count. Past the first num_records
+ *     events (512 by default), which is nearly all of a run, an event
+ *     changes one per-cpu counter. kedr_fast_stub, the stub of fast=1,
+ *     checks a flag, kedr_store_full, which record_event() sets when it
+ *     finds no slot left, and then only counts the event types the site
+ *     names in its @count, without calling C.
+ *  2. Save only the flags that the shortcut changes. PUSHFQ and POPFQ
+ *     save and restore all of RFLAGS, and POPFQ, which may change system
+ *     flags, is slow. The shortcut's CMP and INC change only the
+ *     arithmetic flags: LAHF and SETO keep them in %ax, SAHF and an ADD
+ *     that overflows when OF was set put them back. The full path does the
+ *     same, unless the target had set the direction flag.
+ *  3. Count in the instrumented code itself, where the target's flags are
+ *     dead. Then a site needs no call at all once the store is full: a
+ *     CMP of kedr_store_full, a jump over the call, and an ADD to the
+ *     counter, three instructions. Where the flags may be live (or the
+ *     count depends on the registers: string instructions, computed
+ *     jumps), the site calls kedr_fast_stub as in 1 and 2. Knowing where
+ *     the flags are dead is the liveness analysis of compilers, below.
+ *  4. Search without branches. The emitter looks up the function of every
+ *     call's target and the map of every jump's; the binary searches of
+ *     the core are written again so that the compiler makes each step a
+ *     CMOV.
+ *
+ * What each one bought, measured the way make bench measures (both modes
+ * side by side in one session), is in doc/bench-results.md, which make
+ * bench writes, and in the walkthrough's "What it costs". fast=0 and
+ * fast=1 record the same events (tests/24-fast-vs-simple.t).
+ *
+ * The core reaches this part only through the hooks declared in part 2.
+ */
+
+/* [engine] */
+#define KEDR_SITE_COUNTED	0x08	/* struct kedr_site.flags: the emitted code counts it */
+/* Where @count is in a site, for kedr_fast_stub (checked in fast_init()) */
+#define KEDR_SITE_COUNT_OFF	32
+/* [/engine] */
+
+/*
+ * 1. Once the store is full, only count.
+ */
+u8 kedr_store_full;	/* not static: kedr_fast_stub, in assembly, reads it */
+
+/* record_event()'s hook: is @s counted by the emitted code itself (3.)? */
+static notrace bool fast_counted(const struct kedr_site *s)
+{
+	return s->flags & KEDR_SITE_COUNTED;
+}
+
+/* record_event()'s hook: the store is full, or empty again (and set_recording()'s) */
+static notrace void fast_store_full(bool full)
+{
+	WRITE_ONCE(kedr_store_full, full);
+}
+
+/*
+ * 1 and 2. kedr_fast_stub: what kedr_event_stub becomes with fast=1.
+ * Entered like kedr_event_stub. Once the store is full, events are only
+ * counted, and the stub does just that, with no call: one per-CPU
+ * increment for each type in site->count. It saves only the flags that
+ * CMP, TEST and INC change, with LAHF and SETO (PUSHFQ/POPFQ cost much
+ * more; LAHF and SAHF exist in 64-bit mode on every CPU since 2005: CPUID
+ * 80000001H, ECX bit 0). Otherwise it builds the same struct kedr_regs as
+ * kedr_event_stub, calls kedr_on_site(site, regs) and undoes it all; but
+ * the flags come back through SAHF (and the OF trick) unless the target
+ * had set the direction flag, the one flag our C code may not run with:
+ * only then does a POPFQ restore them. Nothing else in RFLAGS (IF, AC...)
+ * is changed by the C code.
+ */
+/* [snippet:fast-stub] */
+void kedr_fast_stub(void);
+asm(
+"	.pushsection .text, \"ax\"\n"
+"	.globl kedr_fast_stub\n"
+"	.type kedr_fast_stub, @function\n"
+"kedr_fast_stub:\n"
+	ANNOTATE_NOENDBR		/* only instances call it, directly */
+"	pushq %rax\n"			/* fast path: save the arithmetic */
+"	lahf\n"			/* flags in %ah (SF ZF AF PF CF) */
+"	seto %al\n"			/* and %al (OF) */
+"	cmpb $0, kedr_store_full(%rip)\n"
+"	je .Lkedr_fast_flags\n"		/* the store is not full: record */
+"	pushq %rcx\n"
+"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"
+"	testl %ecx, %ecx\n"
+"	je .Lkedr_fast_rcx\n"		/* a string: the count needs %rcx */
+"	incq %gs:event_counts(,%rcx,8)\n"
+"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"
+"	testl %ecx, %ecx\n"
+"	je 1f\n"
+"	incq %gs:event_counts(,%rcx,8)\n"
+"1:	popq %rcx\n"
+"	addb $0x7f, %al\n"		/* OF again: 0x7f + 1 overflows */
+"	sahf\n"			/* and the others */
+"	popq %rax\n"
+	ASM_RET
+".Lkedr_fast_rcx:\n"
+"	popq %rcx\n"
+".Lkedr_fast_flags:\n"
+"	addb $0x7f, %al\n"
+"	sahf\n"
+"	popq %rax\n"
+"	pushfq\n"			/* the full path: record */
+	KEDR_PUSH_REGS
+"	testl $0x400, 0x80(%rsp)\n"	/* X86_EFLAGS_DF: the target set it? */
+"	jz 2f\n"
+"	pushq 0x80(%rsp)\n"	/* rare: clear DF in a copy of the flags */
+"	andq $~0x400, (%rsp)\n"	/* (objtool rejects a plain CLD) */
+"	popfq\n"
+"2:	movq %rsp, %rsi\n"
+"	call kedr_on_site\n"
+	KEDR_POP_REGS
+"	testl $0x400, (%rsp)\n"	/* DF was set: POPFQ restores it */
+"	jnz 3f\n"
+"	pushq %rax\n"			/* else only the arithmetic flags */
+"	movzbl 9(%rsp), %eax\n"	/* changed: OF is bit 11 of RFLAGS, */
+"	shrb $3, %al\n"
+"	andb $1, %al\n"
+"	movb 8(%rsp), %ah\n"		/* SF ZF AF PF CF its low byte, */
+"	addb $0x7f, %al\n"		/* as in the shortcut above */
+"	sahf\n"
+"	popq %rax\n"
+"	leaq 8(%rsp), %rsp\n"		/* drop RFLAGS (LEA: flags untouched) */
+	ASM_RET
+"3:	popfq\n"
+	ASM_RET
+"	.size kedr_fast_stub, .-kedr_fast_stub\n"
+"	.popsection\n");
+/* [/snippet:fast-stub] */
+
+/*
+ * 3. Count in the instrumented code, where the flags are dead.
+ */
+/* [engine] */
+/**
+ * DOC: When the flags are free
+ *
+ * The inline count of emit_site_fast() changes the arithmetic flags (CF, PF,
+ * AF, ZF, SF, OF): CMP and ADD write them. It may go only where the
+ * target's own code does not need the flags it had there, that is where
+ * they are *dead*: whatever path the code takes from there, some
+ * instruction overwrites all six before any instruction reads one. This
+ * is the liveness question of compilers, and find_dead_flags() answers it
+ * the way they do, going backwards over the function: before an
+ * instruction that sets all the flags without reading them (ADD, SUB,
+ * AND, OR, XOR, CMP, TEST, NEG) they are dead; before one that may read
+ * them they are live; before one known to leave them unread (MOV, LEA,
+ * PUSH, INC, shifts, calls...) they are whatever they are after it, and
+ * before an unconditional jump within the function, whatever they are at
+ * its target. Everything else counts as a reader: a conditional jump, a
+ * return or a jump out of the function (hand-written assembly may hand
+ * the flags to the caller), a static key (the kernel may turn its nop
+ * into a jump), an instruction flags_use() does not know.
+ *
+ * A call is walked through: the function called may leave the flags as
+ * they were (hand-written assembly sometimes does), and if it changes
+ * them, the caller cannot have been counting on them. Being wrong by
+ * saying "live" costs a little time; being wrong by saying "dead" would
+ * change what the target computes, so every doubt goes to "live".
+ */
+
+/* What an instruction does with the arithmetic flags (flags_use()) */
+enum kedr_flags_use {
+	KEDR_FLAGS_MAY_READ = 0,	/* reads them, or we do not know */
+	KEDR_FLAGS_KEEP,	/* does not read them (it may change some) */
+	KEDR_FLAGS_SET,		/* sets all six without reading any */
+	KEDR_FLAGS_BY_REG,	/* a group: ModRM.reg says (flags_use()) */
+	KEDR_FLAGS_JUMP,	/* JMP: as at its target (find_dead_flags()) */
+};
+
+/*
+ * The one-byte opcodes (Intel SDM vol. 2, Table A-2 and the instructions'
+ * "Flags Affected"); an opcode not listed "may read" them. ADC and SBB
+ * (10-1D) read CF, the Jcc (70-7F) read them, PUSHF and LAHF (9C, 9F)
+ * copy them.
+ */
+static const u8 kedr_flags_1byte[256] = {
+	[0x00 ... 0x05] = KEDR_FLAGS_SET,	/* ADD */
+	[0x08 ... 0x0D] = KEDR_FLAGS_SET,	/* OR */
+	[0x20 ... 0x25] = KEDR_FLAGS_SET,	/* AND */
+	[0x28 ... 0x2D] = KEDR_FLAGS_SET,	/* SUB */
+	[0x30 ... 0x35] = KEDR_FLAGS_SET,	/* XOR */
+	[0x38 ... 0x3D] = KEDR_FLAGS_SET,	/* CMP */
+	[0x50 ... 0x5F] = KEDR_FLAGS_KEEP,	/* PUSH, POP */
+	[0x63]          = KEDR_FLAGS_KEEP,	/* MOVSXD */
+	[0x68 ... 0x6B] = KEDR_FLAGS_KEEP,	/* PUSH imm, IMUL */
+	[0x80 ... 0x83] = KEDR_FLAGS_BY_REG,	/* the ALU ops with an immediate */
+	[0x84 ... 0x85] = KEDR_FLAGS_SET,	/* TEST */
+	[0x86 ... 0x8F] = KEDR_FLAGS_KEEP,	/* XCHG, MOV, LEA, POP */
+	[0x90 ... 0x99] = KEDR_FLAGS_KEEP,	/* NOP, XCHG, CDQE, CQO & co. */
+	[0xA0 ... 0xA7] = KEDR_FLAGS_KEEP,	/* MOV moffs, MOVS, CMPS */
+	[0xA8 ... 0xA9] = KEDR_FLAGS_SET,	/* TEST */
+	[0xAA ... 0xAF] = KEDR_FLAGS_KEEP,	/* STOS, LODS, SCAS */
+	[0xB0 ... 0xBF] = KEDR_FLAGS_KEEP,	/* MOV imm */
+	[0xC0 ... 0xC1] = KEDR_FLAGS_BY_REG,	/* shifts and rotates */
+	[0xC6 ... 0xC7] = KEDR_FLAGS_KEEP,	/* MOV imm */
+	[0xD0 ... 0xD3] = KEDR_FLAGS_BY_REG,	/* shifts and rotates */
+	[0xE8]          = KEDR_FLAGS_KEEP,	/* CALL: see the DOC above */
+	[0xE9]          = KEDR_FLAGS_JUMP,	/* JMP rel32 */
+	[0xEB]          = KEDR_FLAGS_JUMP,	/* JMP rel8 */
+	[0xF6 ... 0xF7] = KEDR_FLAGS_BY_REG,	/* TEST, NOT, NEG, MUL... */
+	[0xFE ... 0xFF] = KEDR_FLAGS_BY_REG,	/* INC, DEC, CALL, PUSH... */
+};
+
+/* ModRM.reg of the groups */
+#define KEDR_ALU_ADC	2	/* 80-83: /2 ADC and /3 SBB read CF */
+#define KEDR_ALU_SBB	3
+#define KEDR_GRP_RCL	2	/* C0-D3: /2 RCL and /3 RCR read CF */
+#define KEDR_GRP_RCR	3
+#define KEDR_GRP3_NEG	3	/* F6/F7: /0 /1 TEST, /2 NOT, /3 NEG, /4-/7 MUL... */
+#define KEDR_GRP5_CALL	2	/* FE/FF: /0 INC, /1 DEC, /2 CALL, /6 PUSH */
+#define KEDR_GRP5_PUSH	6
+
+/**
+ * flags_use() - what one instruction does with the arithmetic flags
+ * @in: the instruction
+ *
+ * Only the common integer instructions are classified; anything else
+ * (VEX-encoded, x87, system...) "may read" them.
+ *
+ * Return: enum kedr_flags_use, never KEDR_FLAGS_BY_REG.
+ */
+static enum kedr_flags_use flags_use(const struct kedr_insn *in)
+{
+	u8 op = in->opcode, reg = (in->modrm >> 3) & 7;
+
+	/* NB: VEX and EVEX have no one-byte map */
+	if (in->map == KEDR_MAP_1BYTE) {
+		if (kedr_flags_1byte[op] != KEDR_FLAGS_BY_REG)
+			return kedr_flags_1byte[op];
+		switch (op) {
+		case 0x80 ... 0x83:
+			return reg == KEDR_ALU_ADC || reg == KEDR_ALU_SBB ?
+				KEDR_FLAGS_MAY_READ : KEDR_FLAGS_SET;
+		case 0xF6 ... 0xF7:
+			return reg < 2 || reg == KEDR_GRP3_NEG ? KEDR_FLAGS_SET :
+				KEDR_FLAGS_KEEP;
+		case 0xFE ... 0xFF:
+			return reg < 2 || reg == KEDR_GRP5_CALL ||
+				reg == KEDR_GRP5_PUSH ? KEDR_FLAGS_KEEP :
+				KEDR_FLAGS_MAY_READ;
+		default:	/* C0, C1, D0-D3 */
+			return reg == KEDR_GRP_RCL || reg == KEDR_GRP_RCR ?
+				KEDR_FLAGS_MAY_READ : KEDR_FLAGS_KEEP;
+		}
+	}
+	if (in->vex != KEDR_VEX_NONE)
+		return KEDR_FLAGS_MAY_READ;
+	if (in->map == KEDR_MAP_0F) {
+		switch (op) {
+		case 0x1E:			/* ENDBR64 (6.12), hint NOPs */
+		case 0x1F:			/* NOP Ev */
+		case 0xA3: case 0xAB:		/* BT, BTS Ev, Gv */
+		case 0xB3: case 0xBB:		/* BTR, BTC Ev, Gv */
+		case 0xBA:			/* BT.. Ev, Ib */
+		case 0xAF:			/* IMUL Gv, Ev */
+		case 0xB0: case 0xB1:		/* CMPXCHG */
+		case 0xB6: case 0xB7:		/* MOVZX */
+		case 0xBE: case 0xBF:		/* MOVSX */
+		case 0xB8: case 0xBC: case 0xBD:	/* POPCNT, BSF, BSR */
+		case 0xC0: case 0xC1:		/* XADD */
+		case 0xC7:			/* CMPXCHG8B/16B, RDRAND... */
+		case 0xC8 ... 0xCF:		/* BSWAP */
+			return KEDR_FLAGS_KEEP;
+		}
+		return KEDR_FLAGS_MAY_READ;
+	}
+	if (in->map == KEDR_MAP_0F38)	/* MOVBE, CRC32 */
+		return op == 0xF0 || op == 0xF1 ? KEDR_FLAGS_KEEP :
+			KEDR_FLAGS_MAY_READ;
+	return KEDR_FLAGS_MAY_READ;
+}
+
+/**
+ * find_dead_flags() - plan_function()'s hook: where are the flags dead?
+ * @f: the function, decoded (its insns and its map)
+ *
+ * See "When the flags are free" above. Sets @flags_dead in @f's map, for
+ * each of its instructions. Going backwards, what follows an instruction is known
+ * before the instruction itself, except the target of a jump backwards
+ * (a loop): the first pass takes it as live, the second, if there is a
+ * jump backwards, knows better.
+ * Taking it as live is always safe: a flag is only ever marked dead from
+ * what proves it.
+ */
+static void find_dead_flags(struct kedr_func *f)
+{
+	const struct kedr_insn *insns = f->insns;
+	const unsigned long *jl;
+	unsigned int n_jl, k, i, pass;
+	bool loop = false;
+
+	jl = jump_label_sites(f->addr, &n_jl);
+	for (k = 0; k < n_jl && jl[k] < f->addr + f->size; k++)
+		;
+	n_jl = k;	/* those in @f */
+	for (i = 0; i < f->nr_insns; i++)
+		f->map[i].flags_dead = false;
+	for (pass = 0; pass < 2; pass++) {
+		bool dead = false;	/* after the last instruction */
+
+		for (i = f->nr_insns, k = n_jl; i-- > 0;) {
+			const struct kedr_insn *in = &insns[i];
+			unsigned long pc, target;
+			const struct kedr_insn_map *m;
+			enum kedr_flags_use use;
+
+			use = flags_use(in);
+			if (use == KEDR_FLAGS_JUMP) {
+				pc = f->addr + f->map[i].orig;
+				target = pc + in->length + in->branch_disp;
+				m = target > f->addr && target < f->addr + f->size ?
+					map_lookup(f, target - f->addr) : NULL;
+				dead = m && m->flags_dead;
+				loop |= m && m - f->map <= i;
+			} else {	/* NB: no branch: the CPU cannot guess this one */
+				dead = (use == KEDR_FLAGS_SET) |
+					(dead & (use == KEDR_FLAGS_KEEP));
+			}
+			if (k) {	/* a static key: the kernel may make it a jump */
+				pc = f->addr + f->map[i].orig;
+				while (k && jl[k - 1] > pc)
+					k--;
+				if (k && jl[k - 1] == pc)
+					dead = false;
+			}
+			f->map[i].flags_dead = dead;
+		}
+		if (!loop)
+			break;	/* no jump backwards: one pass was enough */
+	}
+}
+
+/*
+ * find_dead_flags() leaves its answers in the function's map; the sites
+ * come in the order of the instructions, so a cursor finds them.
+ */
+static const struct kedr_func *dead_func;	/* the function being emitted */
+static unsigned int dead_next;		/* the instruction flags_dead_at() is at */
+
+/* emit_function()'s hook: the sites that follow are @f's */
+static void fast_begin_function(const struct kedr_func *f)
+{
+	dead_func = f;
+	dead_next = 0;
+}
+
+/* are the flags dead before the instruction at @pc? */
+static bool flags_dead_at(unsigned long pc)
+{
+	const struct kedr_func *f = dead_func;
+
+	while (dead_next < f->nr_insns && f->addr + f->map[dead_next].orig < pc)
+		dead_next++;
+	return dead_next < f->nr_insns && f->addr + f->map[dead_next].orig == pc &&
+		f->map[dead_next].flags_dead;
+}
+
+/*
+ * What a site counts, by kind (enum kedr_site_kind): the same events as
+ * kedr_on_site() gives, minus the address. String instructions count
+ * nothing when %rcx is 0, so the stub takes its full path for them.
+ */
+#define KEDR_SITE_MAX_TYPES	2
+static const u8 kedr_count_types[][KEDR_SITE_MAX_TYPES] = {
+	[KEDR_SITE_READ]   = { KEDR_EV_READ },
+	[KEDR_SITE_WRITE]  = { KEDR_EV_WRITE },
+	[KEDR_SITE_UPDATE] = { KEDR_EV_READ, KEDR_EV_WRITE },
+	[KEDR_SITE_LOCKED] = { KEDR_EV_LOCKED },
+	[KEDR_SITE_STRING] = { 0 },
+	[KEDR_SITE_ENTRY]  = { KEDR_EV_ENTRY },
+	[KEDR_SITE_EXIT]   = { KEDR_EV_EXIT },
+};
+
+/*
+ * The templates of the inline count (see "Emitted code, written as
+ * assembly"). The store check: "is the store full?", and if so a jump over
+ * the KEDR_SITE_LEN bytes of the call site that follows; one hole, the
+ * rel32 of %rip to kedr_store_full (NB: %rip is the end of the whole
+ * instruction, one byte after the hole: the imm8 $0 follows it). The
+ * count: ADD $1 to a per-cpu counter, %gs-based; one hole, the counter's
+ * per-cpu offset (a disp32, followed by the imm8 $1).
+ */
+/* [snippet:tmpl-count] */
+extern const u8 kedr_tmpl_check[], kedr_tmpl_check_full[], kedr_tmpl_check_end[],
+	kedr_tmpl_count[], kedr_tmpl_count_counter[], kedr_tmpl_count_end[];
+asm(
+"	.pushsection .rodata\n"
+"kedr_tmpl_check:\n"
+"	cmpb $0, .(%rip)\n"
+"kedr_tmpl_check_full:\n"	/* hole: rel32 to kedr_store_full, 1 byte before */
+"	jne .+2+" __stringify(KEDR_SITE_LEN) "\n"
+"kedr_tmpl_check_end:\n"
+"kedr_tmpl_count:\n"
+"	addq $1, %gs:0x7fffffff\n"
+"kedr_tmpl_count_counter:\n"	/* hole: disp32, the counter, 1 byte before */
+"kedr_tmpl_count_end:\n"
+"	.popsection\n");
+/* [/snippet:tmpl-count] */
+
+/**
+ * emit_store_check() - append "if the store is full, skip the call"
+ * @e: the emitter
+ *
+ * ``cmpb $0, kedr_store_full(%rip); jne`` over the KEDR_SITE_LEN bytes
+ * of the call sequence that follows.
+ */
+static void emit_store_check(struct kedr_emitter *e)
+{
+	/* the hole ends 1 byte before the label, %rip 1 byte after the hole */
+	unsigned int hole = e->pos + KEDR_HOLE(kedr_tmpl_check, kedr_tmpl_check_full) - 1;
+
+	emit_template(e, kedr_tmpl_check, kedr_tmpl_check_end);
+	fill_hole(e, hole, (unsigned long)&kedr_store_full - (e->addr + hole + 5));
+}
+
+/**
+ * emit_count() - append "addq $1, %gs:event_counts[type]"
+ * @e:    the emitter
+ * @type: enum kedr_event_type
+ *
+ * The address of a per-cpu variable is its offset from this CPU's %gs
+ * base; the offsets of a module's per-cpu variables fit in 32 bits
+ * (kedr_sample_init() checks it), as in this_cpu_add(). Why ADD $1 and not
+ * INC, one byte shorter: INC keeps CF, so it depends on the flags before
+ * it, and an emulator such as QEMU must then work out CF from the last
+ * operation that set it; ADD sets them all.
+ */
+static void emit_count(struct kedr_emitter *e, u8 type)
+{
+	unsigned int hole = e->pos + KEDR_HOLE(kedr_tmpl_count, kedr_tmpl_count_counter) - 1;
+
+	emit_template(e, kedr_tmpl_count, kedr_tmpl_count_end);
+	fill_hole(e, hole, (__force unsigned long)&event_counts[type]);
+}
+
+/**
+ * emit_site_fast() - emit_site()'s hook: the site of fast=1
+ * @e:    the emitter
+ * @site: what to record
+ *
+ * Always the call of emit_call_site(), to kedr_fast_stub. Where the flags
+ * are free and the events of the site do not depend on the registers, the
+ * count is done inline, and the call only when the store is not full yet::
+ *
+ *   cmpb $0, kedr_store_full(%rip)
+ *   jne  1f                          ; full: just count
+ *   push %rdi; mov $site, %rdi; call kedr_fast_stub; pop %rdi
+ *   1: addq $1, %gs:event_counts+8*TYPE  ; per type of event, READ etc.
+ *
+ * Once the store is full an event then costs three instructions instead
+ * of a call. Elsewhere the site says which types kedr_fast_stub counts
+ * once the store is full. NB: the flags at an exit may be the caller's
+ * (hand-written assembly may return them): never an inline count there.
+ */
+static void emit_site_fast(struct kedr_emitter *e, const struct kedr_site *site)
+{
+	/* [snippet:emit-site-fast] */
+	const u8 *types = kedr_count_types[site->kind];
+	bool flags_free = site->kind != KEDR_SITE_EXIT && flags_dead_at(site->pc);
+	struct kedr_site s = *site;
+	unsigned int i;
+
+	if (site->kind == KEDR_SITE_STRING || (site->flags & KEDR_SITE_JUMP)) {
+		flags_free = false;	/* the count needs %rcx, or the target */
+		types = kedr_count_types[KEDR_SITE_STRING];	/* none */
+	}
+	if (flags_free) {
+		emit_store_check(e);
+		s.flags |= KEDR_SITE_COUNTED;	/* the stub must not count it again */
+	} else {
+		memcpy(s.count, types, sizeof(s.count));
+	}
+	emit_call_site(e, &s, kedr_fast_stub);
+	for (i = 0; flags_free && i < KEDR_SITE_MAX_TYPES && types[i]; i++)
+		emit_count(e, types[i]);
+	/* [/snippet:emit-site-fast] */
+}
+/* ---- end of MAKING IT FAST ---- */
+
+
+/*
+ * 4. Searches without a branch to mispredict.
+ *
+ * The emitter looks up the function of every call's target, and the map
+ * of every jump's: binary searches, whose every step is a branch the CPU
+ * guesses right half of the time. Written so that each step only chooses
+ * one of two pointers, the compiler makes the choice a CMOV, and the
+ * search has no branch but the loop's. They answer exactly what function_at() and map_lookup() answer. The engine of
+ * make bench (decode, plan, measure, write) is measurably slower without
+ * them ("Instrumentation speed" in doc/bench-results.md, with fast=1).
+ */
+
+/* function_at()'s hook */
+static struct kedr_func *function_at_fast(struct kedr_func *funcs,
+					  unsigned int n, unsigned long addr)
+{
+	struct kedr_func *f = funcs;
+	unsigned int half;
+
+	if (!n || addr < funcs[0].addr)
+		return NULL;
+	while (n > 1) {	/* the last function that starts at or below @addr */
+		half = n / 2;
+		f = f[half].addr <= addr ? f + half : f;
+		n -= half;
+	}
+	return addr < f->addr + f->size ? f : NULL;
+}
+
+/* map_lookup()'s hook */
+static const struct kedr_insn_map *map_lookup_fast(const struct kedr_func *g,
+						   unsigned int off)
+{
+	const struct kedr_insn_map *m = g->map;
+	unsigned int n = g->nr_insns, half;
+
+	if (!n)
+		return NULL;
+	while (n > 1) {		/* as in function_at_fast() */
+		half = n / 2;
+		m = m[half].orig <= off ? m + half : m;
+		n -= half;
+	}
+	return m->orig == off ? m : NULL;
+}
+/* [/engine] */
+
+/**
+ * fast_init() - kedr_sample_init()'s hook: check what fast=1 relies on
+ *
+ * Return: 0, or -ENOMEM if the per-cpu counters are out of reach.
+ */
+static int fast_init(void)
+{
+	long counters = (__force long)&event_counts[KEDR_EV_COUNT];
+
+	BUILD_BUG_ON(offsetof(struct kedr_site, count) != KEDR_SITE_COUNT_OFF);
+	/* emit_count() writes the per-cpu offset of a counter as a disp32 */
+	if (counters != (s32)counters) {
+		pr_err("the per-cpu counters are out of reach of a disp32\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* ==== 15. LIMITATIONS AND EXERCISES ==== */
 
 /**
  * DOC: Limitations and exercises
@@ -5376,9 +5559,9 @@ module_exit(kedr_sample_exit);
  *    through a static call, or an exception fixup outside the function;
  *    and with any of those, their .cold parts or parent. The kernel's
  *    tables (__ex_table, __bug_table, __jump_table, .static_call_sites)
- *    are re-aimed at the instances (part 9).
+ *    are re-aimed at the instances (part 11).
  *  - The instances must fit in the area, KEDR_AREA_SIZE (8 MiB unless
- *    built otherwise, part 8); the functions whose instances find no room
+ *    built otherwise, part 7); the functions whose instances find no room
  *    are left alone (a line in the log says how many and what area would
  *    hold them all; kedr_sample/functions names them).
  *  - While a target is being instrumented, its decoded instructions are
@@ -5442,3 +5625,4 @@ module_exit(kedr_sample_exit);
  *     if they are dead on both), and count the sites that gain an inline count (make
  *     emitter-corpus-check prints them).
  */
+

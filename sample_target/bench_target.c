@@ -11,6 +11,13 @@
  *            a write, and the read + write of the update.
  *   chase N  N steps of pointer chasing round a cycle of 4096 nodes in a
  *            fixed random order: per step two loads (p->next, p->val).
+ *   live N   the buffer loop's three accesses written in assembly, with the
+ *            arithmetic flags live at each of them (set before the load,
+ *            read by the ADC that is the read-modify-write): kedr_sample
+ *            cannot count inline there, every event goes to the stub.
+ *   dead N   the same instructions with ADD for ADC: the flags are dead at
+ *            each access, and fast=1 counts inline. Side by side, live and
+ *            dead show what each speed-up of fast=1 buys (tests/bench).
  *
  *   # insmod kedr_bench_target.ko
  *   # echo "buf 100" > /sys/kernel/debug/kedr_bench/run
@@ -70,6 +77,60 @@ static noinline u64 bench_buf_pass(u64 *a, u64 *b)
 	return sum;
 }
 
+/*
+ * One element of the live and dead loops: TEST sets the flags (CF = 0),
+ * then a load, a store and a read-modify-write; @rmw is "adcq" (reads CF:
+ * the flags are live from the TEST to it) or "addq" (writes them all
+ * without reading: dead). CF is 0, so both compute the same.
+ */
+#define BENCH_PASS(rmw, a, b, i, x, y)						\
+	asm volatile("testq %[n], %[n]\n\t"					\
+		     "movq %[src], %[x]\n\t"		/* load */			\
+		     "leaq (%[x],%[n]), %[y]\n\t"					\
+		     "movq %[y], %[dst]\n\t"		/* store */			\
+		     rmw " %[x], %[upd]"		/* RMW */			\
+		     : [x] "=&r" (x), [y] "=&r" (y), [dst] "=m" (b[i]),	\
+		       [upd] "+m" (a[i])						\
+		     : [src] "m" (a[i - 1]), [n] "r" (i) : "cc")
+
+/**
+ * bench_live_pass() - one pass of the live workload (flags live)
+ * @a: the array read and updated
+ * @b: the array written
+ *
+ * Return: a checksum.
+ */
+static noinline u64 bench_live_pass(u64 *a, u64 *b)
+{
+	u64 sum = 0, x, y;
+	unsigned long i;
+
+	for (i = 1; i < BENCH_ELEMS; i++) {
+		BENCH_PASS("adcq", a, b, i, x, y);
+		sum += x;
+	}
+	return sum;
+}
+
+/**
+ * bench_dead_pass() - one pass of the dead workload (flags dead)
+ * @a: the array read and updated
+ * @b: the array written
+ *
+ * Return: a checksum.
+ */
+static noinline u64 bench_dead_pass(u64 *a, u64 *b)
+{
+	u64 sum = 0, x, y;
+	unsigned long i;
+
+	for (i = 1; i < BENCH_ELEMS; i++) {
+		BENCH_PASS("addq", a, b, i, x, y);
+		sum += x;
+	}
+	return sum;
+}
+
 /**
  * bench_chase() - the pointer-chasing workload
  * @steps: how many nodes to visit
@@ -92,7 +153,7 @@ static noinline u64 bench_chase(unsigned long steps)
 
 /**
  * bench_run() - run a workload and keep its result for reading
- * @what: "buf" or "chase"
+ * @what: "buf", "chase", "live" or "dead"
  * @n:    passes or steps
  *
  * Return: 0 or -EINVAL.
@@ -106,6 +167,15 @@ static int bench_run(const char *what, unsigned long n)
 	if (!strcmp(what, "buf")) {
 		for (i = 0; i < n; i++) {
 			sum += bench_buf_pass(bench_a, bench_b);
+			cond_resched();
+		}
+		events = (u64)n * (BENCH_ELEMS - 1) * 4;
+	} else if (!strcmp(what, "live") || !strcmp(what, "dead")) {
+		bool live = !strcmp(what, "live");
+
+		for (i = 0; i < n; i++) {
+			sum += live ? bench_live_pass(bench_a, bench_b) :
+				bench_dead_pass(bench_a, bench_b);
 			cond_resched();
 		}
 		events = (u64)n * (BENCH_ELEMS - 1) * 4;

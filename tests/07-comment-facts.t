@@ -16,6 +16,15 @@
 #   - each line of the sample in "DOC: Where is my function?" is a line of
 #     kedr_sample/functions (addresses aside).
 #
+# And the figures the comments give about Debian's modules, against the
+# user-space engine (the very code of kedr_sample.c) run on the lab
+# kernel's modules: the share of %rsp-based operands among the accesses
+# kedr_sample could record (process_sp_accesses), the average length of an
+# instruction (plan_function()), how much bigger an instance is and how
+# much code the default area holds (DOC: Where the instances live), the
+# size of a decoded instruction and what ext4's take (struct kedr_func,
+# the limitations).
+#
 # Numbers and all on the kernel series the header names ("6.1"); on
 # another kernel, where the sample target compiles to other code, only the
 # words are compared.
@@ -98,5 +107,46 @@ ok "DOC: Where is my function?: it shows lines of kedr_sample/functions" test -s
 while IFS= read -r l; do
 	ok "kedr_sample/functions has: $l" grep -qxF "$l" "$TAP_TMP/funcs"
 done <"$TAP_TMP/f-doc"
+
+# ---- figures about Debian's modules ---------------------------------------
+# figure N: the number the comment line that matches ERE says, e.g.
+# figure '% of the memory operands' -> 21.6
+figure() { grep -E "$1" "$src" | head -1 | grep -oE "$2" | head -1; }
+engine_ready
+"$ENGINE" check "$K" >"$TAP_TMP/e1" 2>&1
+"$ENGINE" check -s "$K" >"$TAP_TMP/es" 2>&1
+"$ENGINE" check "$K/fs/ext4/ext4.ko" >"$TAP_TMP/ext4" 2>&1
+# sites FILE: the access sites (read write update locked string) of a check
+sites() { sed -n 's/^checked: .*read \([0-9]*\), write \([0-9]*\), update \([0-9]*\), locked \([0-9]*\), string \([0-9]*\)).*/\1 \2 \3 \4 \5/p' "$1" |
+	awk '{ print $1 + $2 + $3 + $4 + $5 }'; }
+insns() { sed -n 's/^checked: [0-9]* functions, \([0-9]*\) instructions.*/\1/p' "$1"; }
+orig=$(sed -n 's/^code: \([0-9]*\) original bytes.*/\1/p' "$TAP_TMP/e1")
+growth=$(sed -n 's/^code: .*(\([0-9.]*\)x)$/\1/p' "$TAP_TMP/e1")
+a=$(sites "$TAP_TMP/e1"); b=$(sites "$TAP_TMP/es"); n=$(insns "$TAP_TMP/e1")
+ok "the engine ran on the corpus ($n instructions, $a and $b access sites)" \
+	test -n "$n" -a -n "$a" -a -n "$b" -a -n "$orig" -a -n "$growth"
+insn_size=$(printf '#include "eshim.h"\n#include "decoder_gen.c"\n#include <stdio.h>\nint main(void) { printf("%%zu\\n", sizeof(struct kedr_insn)); return 0; }\n' |
+	gcc -std=gnu11 -I"$TAP_TOP" -I"$TAP_TOP/tests/decoder" -I"$TAP_TOP/tests/engine" \
+	    -I"$TAP_TOP/build/engine" -x c -o "$TAP_TMP/sz" - && "$TAP_TMP/sz")
+if [ "${kver#6.1.}" != "$kver" ]; then	# the comments' figures are 6.1's
+	is "$(figure '% of the memory operands' '[0-9.]+%' | tr -d %)" \
+		"$(awk -v a="$a" -v b="$b" 'BEGIN { printf "%.1f", 100 * (b - a) / b }')" \
+		"process_sp_accesses: the share of %rsp-based operands"
+	is "$(figure 'bytes on average' '[0-9.]+ bytes' | cut -d' ' -f1)" \
+		"$(awk -v o="$orig" -v n="$n" 'BEGIN { printf "%.1f", o / n }')" \
+		"plan_function(): the average length of an instruction"
+	ok "DOC: Where the instances live: an instance is nearly three times its original (${growth}x)" \
+		awk -v g="$growth" 'BEGIN { exit !(g >= 2.5 && g < 3) }'
+	is "$(figure 'default area hold about' 'about [0-9]+ MB' | grep -oE '[0-9]+')" \
+		"$(awk -v g="$growth" 'BEGIN { printf "%.0f", 8 * 1.048576 / g }')" \
+		"DOC: Where the instances live: what the default area holds"
+	is "$(figure 'kept in memory: [0-9]+ bytes each' '[0-9]+ MB for ext4' | cut -d' ' -f1)" \
+		"$(awk -v n="$(insns "$TAP_TMP/ext4")" -v s="$insn_size" 'BEGIN { printf "%.0f", n * s / 1e6 }')" \
+		"the limitations: what ext4's decoded instructions take"
+fi
+is "$(figure 'its instance is written \([0-9]+ bytes each\)' '[0-9]+ bytes' | cut -d' ' -f1)" \
+	"$insn_size" "struct kedr_func: a decoded instruction's size"
+is "$(figure 'kept in memory: [0-9]+ bytes each' '[0-9]+ bytes' | cut -d' ' -f1)" \
+	"$insn_size" "the limitations: a decoded instruction's size"
 
 done_testing

@@ -131,9 +131,10 @@ is "$?" 0 "make -f doc/doc.mk doc-check succeeds" || sed 's/^/# /' "$TAP_TMP/che
 page=$(cat "$html" 2>/dev/null)
 chapters=("The big picture" "Parameters, and reaching what the kernel does not export"
 	"Anatomy of an x86-64 instruction" "Decoding one instruction"
-	"One function, before and after" "The run-time side: recording an event" "The emitter"
-	"Patching the original" "Finding the target, and instrumenting it" "The output"
-	"Module init and exit" "Limitations and exercises")
+	"One function, before and after" "The run-time side: recording an event"
+	"Where the instances live" "What loaded code looks like" "The emitter"
+	"Patching the original" "Instrumenting the target" "The output"
+	"Module init and exit" "Making it fast" "Limitations and exercises")
 n=0
 for c in "${chapters[@]}"; do
 	n=$((n + 1))
@@ -148,5 +149,25 @@ like "$page" "<pre class=\"sourceCode numberSource c numberLines\"><code class=\
 like "$page" '<img src="data:image/svg\+xml' "the figure is embedded (self-contained page)"
 unlike "$page" '\[missing ' "nothing is marked missing"
 unlike "$page" '(src|href)="(file:|/|\.\./)' "no reference to a local file"
+
+# ---- "What it costs" names rows of the bench's table, and types no figure ----
+# (the figures are doc/bench-results.md's, written by make bench; a ratio or
+# a time typed in the prose would go stale when the code changes)
+results=$top/doc/bench-results.md
+# (the section, at whatever level of heading it sits)
+costs=$(awk '/^#+ What it costs/ { p = 1; l = index($0, " "); next }
+	p && /^#+ / && index($0, " ") <= l { exit } p' "$md")
+ok "the walkthrough has a chapter \"What it costs\" that shows doc/bench-results.md" \
+	grep -qF '{results=doc/bench-results.md}' <<<"$costs"
+# shellcheck disable=SC2016 # backticks: a markdown fence, not a command
+typed=$(sed '/^```/,/^```/d' <<<"$costs" | grep -v 'Gebai' |
+	grep -nE '(^|[^0-9A-Za-z_.])[0-9]+(\.[0-9]+)?( ?x|x?( ?ns| ?ms| ?%))([^0-9A-Za-z_]|$)')
+is "$typed" "" "\"What it costs\" types no ratio or time (they are the table's)"
+mapfile -t rowids < <(tr '\n' ' ' <<<"$costs" | grep -oiE "rows? \"?\((cost|all|[a-z]'?|[a-z]\+[a-z])\)" |
+	sed 's/.* "\{0,1\}//' | sort -u)
+ok "\"What it costs\" names rows of the table" test "${#rowids[@]}" -ge 6
+for r in "${rowids[@]}"; do
+	ok "row $r of \"What it costs\" is in doc/bench-results.md" grep -qF "| $r " "$results"
+done
 
 done_testing

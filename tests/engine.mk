@@ -4,11 +4,12 @@
 # Included by the top Makefile; also usable alone:
 #   make -f tests/engine.mk engine-tools | emitter-corpus-check
 #
-# The tool build/engine/engine is built from five regions of the sources,
-# cut out with sed and compiled unchanged:
+# The tool build/engine/engine is built from the sources, cut out with sed
+# and compiled unchanged:
 #   [snippet:decoder]  of $(DECODER_SRC) (as tests/decoder.mk does)
-#   [snippet:sites], [snippet:emitter], [snippet:functable], [snippet:plan]
-#   of kedr_sample.c
+#   every block between "/* [engine] */" and "/* [/engine] */" of
+#   kedr_sample.c, in the order of the file (the markers sit where the
+#   story puts the code; they only say what runs in user space too)
 # with tests/engine/eshim.h providing the few kernel things they use.
 # It loads a .ko into one arena, relocates it, instruments every function
 # as kedr_sample would, and checks every instance instruction by instruction
@@ -30,7 +31,7 @@ ENG_CC ?= gcc
 # kedr_event_stub (a function of the tool) is within rel32 reach of the code
 ENG_CFLAGS := -std=gnu11 -Wall -Wextra -Wdeclaration-after-statement -Wvla -Werror \
 	      -O2 -g -fno-pie -no-pie -I$(ENG_TOP) -I$(ENG_TOP)/tests/decoder -I$(ENG_DIR) -I$(ENG_BUILD)
-ENG_REGIONS := decoder sites emitter functable plan
+ENG_REGIONS := decoder engine
 ENG_GEN := $(foreach r,$(ENG_REGIONS),$(ENG_BUILD)/$(r)_gen.c)
 ENG_DEPS := $(ENG_GEN) $(ENG_TOP)/insn_tables.h $(ENG_TOP)/tests/decoder/kshim.h \
 	    $(ENG_DIR)/eshim.h $(ENG_DIR)/engine.h
@@ -40,19 +41,16 @@ ENG_DEPS := $(ENG_GEN) $(ENG_TOP)/insn_tables.h $(ENG_TOP)/tests/decoder/kshim.h
 engine-tools: $(ENG_BUILD)/engine
 
 # Always re-extract (cheap); rewrite only what changed.
-# $(call eng_extract,region,source)
+# $(call eng_extract,name,source,begin marker,end marker)
 define eng_extract
 $(ENG_BUILD)/$(1)_gen.c: ENG_FORCE
 	@mkdir -p $(ENG_BUILD)
-	@sed -n '/\[snippet:$(1)\]/,/\[\/snippet:$(1)\]/p' $(2) > $$@.tmp
-	@test -s $$@.tmp || { echo "no [snippet:$(1)] region in $(2)" >&2; rm -f $$@.tmp; exit 1; }
+	@sed -n '/$(3)/,/$(4)/p' $(2) > $$@.tmp
+	@test -s $$@.tmp || { echo "no $(1) region in $(2)" >&2; rm -f $$@.tmp; exit 1; }
 	@cmp -s $$@.tmp $$@ && rm -f $$@.tmp || mv $$@.tmp $$@
 endef
-$(eval $(call eng_extract,decoder,$(ENG_DECODER_SRC)))
-$(eval $(call eng_extract,sites,$(ENG_MAIN_SRC)))
-$(eval $(call eng_extract,emitter,$(ENG_MAIN_SRC)))
-$(eval $(call eng_extract,functable,$(ENG_MAIN_SRC)))
-$(eval $(call eng_extract,plan,$(ENG_MAIN_SRC)))
+$(eval $(call eng_extract,decoder,$(ENG_DECODER_SRC),\[snippet:decoder\],\[\/snippet:decoder\]))
+$(eval $(call eng_extract,engine,$(ENG_MAIN_SRC),\/\* \[engine\] \*\/,\/\* \[\/engine\] \*\/))
 
 ENG_FORCE:
 

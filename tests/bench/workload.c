@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * workload.c - the loops of sample_target/bench_target.c, as a plain object
- * for `engine run` (tests/engine/engine.c): instrumented by the user-space
+ * for tests/bench/hostbench.c: instrumented by the user-space
  * engine and run on the host's CPU, beside the original. Compiled like
  * kernel code where it matters (no red zone: the sites push below %rsp).
  * Self-contained: no calls, no global data (the arena gives data sections
@@ -19,6 +19,8 @@ struct bench_node {
 
 u64 wl_buf_pass(u64 *a, u64 *b, unsigned int n);
 u64 wl_chase(struct bench_node *p, unsigned long steps);
+u64 wl_live_pass(u64 *a, u64 *b, unsigned int n);
+u64 wl_dead_pass(u64 *a, u64 *b, unsigned int n);
 
 /* per element: a load, a store, a read-modify-write: 4 events */
 u64 wl_buf_pass(u64 *a, u64 *b, unsigned int n)
@@ -44,6 +46,42 @@ u64 wl_chase(struct bench_node *p, unsigned long steps)
 	while (steps--) {
 		p = READ_ONCE(p->next);
 		sum += READ_ONCE(p->val);
+	}
+	return sum;
+}
+
+/* bench_target.c's live and dead loops: the same three accesses after a
+ * TEST, with the flags live (ADC reads CF) or dead (ADD) at each of them */
+#define WL_PASS(rmw, a, b, i, x, y)						\
+	asm volatile("testq %[n], %[n]\n\t"					\
+		     "movq %[src], %[x]\n\t"					\
+		     "leaq (%[x],%[n]), %[y]\n\t"					\
+		     "movq %[y], %[dst]\n\t"					\
+		     rmw " %[x], %[upd]"						\
+		     : [x] "=&r" (x), [y] "=&r" (y), [dst] "=m" (b[i]),	\
+		       [upd] "+m" (a[i])						\
+		     : [src] "m" (a[i - 1]), [n] "r" (i) : "cc")
+
+u64 wl_live_pass(u64 *a, u64 *b, unsigned int n)
+{
+	u64 sum = 0, x, y;
+	unsigned long i;
+
+	for (i = 1; i < n; i++) {
+		WL_PASS("adcq", a, b, i, x, y);
+		sum += x;
+	}
+	return sum;
+}
+
+u64 wl_dead_pass(u64 *a, u64 *b, unsigned int n)
+{
+	u64 sum = 0, x, y;
+	unsigned long i;
+
+	for (i = 1; i < n; i++) {
+		WL_PASS("addq", a, b, i, x, y);
+		sum += x;
 	}
 	return sum;
 }

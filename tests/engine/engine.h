@@ -8,8 +8,5 @@
 #define KEDR_ENGINE_H
 #include "eshim.h"
 #include "decoder_gen.c"
-#include "sites_gen.c"
-#include "emitter_gen.c"
-#include "functable_gen.c"
-#include "plan_gen.c"
+#include "engine_gen.c"
 #endif

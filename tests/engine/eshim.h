@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * eshim.h - what the sites, emitter and plan regions of kedr_sample.c use
- * from the kernel and from the rest of kedr_sample.c, for the user-space
- * engine (tests/engine/engine.c). find_function() and jump_label_sites(),
- * which the emitter declares, are defined by engine.c over its own tables.
+ * eshim.h - what the [engine] blocks of kedr_sample.c use from the kernel
+ * and from the rest of kedr_sample.c, for the user-space engine
+ * (tests/engine/engine.c). find_function() and jump_label_sites(), which
+ * kedr_sample.c defines over its struct kedr_target, are defined by
+ * engine.c over its own tables.
  */
 #ifndef KEDR_ESHIM_H
 #define KEDR_ESHIM_H
@@ -58,12 +59,27 @@ static inline bool is_endbr(u32 val)
 	return val == 0xfa1e0ff3 || val == 0x001f0f66;
 }
 
-/* part 8: the jump goes after ftrace's 5-byte nop (too_small() uses it) */
 #define __stringify_1(x)	#x
 #define __stringify(x)		__stringify_1(x)
-#define KEDR_FTRACE_NOP_LEN	5
 
-/* part 6: the run-time stubs, the store's flag and the counters; the
+/* part 8: defined by engine.c over its own tables */
+struct kedr_func;
+static struct kedr_func *find_function(unsigned long addr);
+static const unsigned long *jump_label_sites(unsigned long from, unsigned int *n);
+
+/* part 2: the hooks into part 14 that the [engine] blocks call */
+struct kedr_emitter;
+struct kedr_site;
+struct kedr_insn_map;
+static struct kedr_func *function_at_fast(struct kedr_func *funcs,
+					  unsigned int n, unsigned long addr);
+static const struct kedr_insn_map *map_lookup_fast(const struct kedr_func *g,
+						   unsigned int off);
+static void find_dead_flags(struct kedr_func *f);
+static void fast_begin_function(const struct kedr_func *f);
+static void emit_site_fast(struct kedr_emitter *e, const struct kedr_site *site);
+
+/* parts 6 and 14: the run-time stubs, the store's flag and the counters; the
  * tool's own stand in for them. In user space the %gs base is 0, so the
  * emitted "incq %gs:event_counts+8*type" adds to the tool's global. */
 void kedr_event_stub(void);
