@@ -4920,12 +4920,12 @@ static int __init kedr_sample_init(void)
 	if (err)
 		return err;
 	find_jump_thunks();
-	records = vzalloc(array_size(num_records, sizeof(*records)));
-	ring_seq = vzalloc(array_size(num_records, sizeof(*ring_seq)));
-	if (!records || !ring_seq) {
-		err = -ENOMEM;
-		goto out_records;
-	}
+	/* the records, then the ring's numbers: one allocation */
+	records = vzalloc(array_size(num_records,
+				     sizeof(*records) + sizeof(*ring_seq)));
+	if (!records)
+		return -ENOMEM;
+	ring_seq = (unsigned long *)(records + num_records);
 	debugfs_dir = debugfs_create_dir(KBUILD_MODNAME, NULL);
 	debugfs_create_file("recording", 0644, debugfs_dir, NULL, &recording_fops);
 	debugfs_create_file("output", 0444, debugfs_dir, NULL, &output_fops);
@@ -4952,8 +4952,6 @@ out_die:
 	unregister_die_notifier(&die_nb);
 out_debugfs:
 	debugfs_remove_recursive(debugfs_dir);
-out_records:
-	vfree(ring_seq);
 	vfree(records);
 	return err;
 }
@@ -4970,7 +4968,6 @@ static void __exit kedr_sample_exit(void)
 	unregister_die_notifier(&die_nb);
 	debugfs_remove_recursive(debugfs_dir);
 	free_functions(&tgt);
-	vfree(ring_seq);
 	vfree(records);
 	pr_info("unloaded\n");
 }

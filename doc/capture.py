@@ -473,6 +473,19 @@ def lab_fat_captures(out, top):
         if l.startswith("### "):
             break
         trace.append(l)
+    # the walkthrough names functions of the write path in its prose: each
+    # must have an entry in this trace, or the prose has gone stale
+    with open(os.path.join(top, "doc", "walkthrough.md")) as f:
+        page = f.read()
+    sec = page[page.index("Recording only what you want"):]
+    sec = sec[:sec.index("\n# ")]
+    named = set(re.findall(r"`(fat\w*)\(\)`", sec))
+    seen = set(re.findall(r'entry: addr=\S+ \("(\w+)"\)', "\n".join(trace)))
+    if not named or named - seen:
+        for name in FAT_CAPTURES:
+            out.fail(name, "the walkthrough's prose names " + (", ".join(sorted(named - seen)) or "no function")
+                     + " that the trace does not enter: fix the prose of 'Recording only what you want to see'")
+        return 1
     hdr = f"source=lab kernel={kernel} date={today()} target=fat script=tests/demo.sh"
     out.write("fat-session", hdr, "\n".join(session))
     out.write("fat-trace", hdr, "\n".join(trace))
