@@ -40,67 +40,45 @@
 void hb_pushf_stub(void);
 void hb_lahf_stub(void);
 
-/* the counting-only shortcut, saving the flags with PUSHFQ/POPFQ; the full
- * path is kedr_event_stub's */
-asm(
-"	.pushsection .text, \"ax\"\n"
-"	.globl hb_pushf_stub\n"
-"	.type hb_pushf_stub, @function\n"
-"hb_pushf_stub:\n"
-"	pushfq\n"
-"	cmpb $0, kedr_store_full(%rip)\n"
-"	je 3f\n"
-"	pushq %rcx\n"
-"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"
-"	testl %ecx, %ecx\n"
-"	je 2f\n"
-"	incq event_counts(,%rcx,8)\n"
-"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"
-"	testl %ecx, %ecx\n"
-"	je 1f\n"
-"	incq event_counts(,%rcx,8)\n"
-"1:	popq %rcx\n"
-"	popfq\n"
-"	ret\n"
-"2:	popq %rcx\n"
-"3:	popfq\n"
-"	jmp kedr_event_stub\n"
-"	.size hb_pushf_stub, .-hb_pushf_stub\n"
-"	.popsection\n");
+/*
+ * The counting-only shortcut of kedr_fast_stub, between SAVE and RESTORE
+ * of the flags: when the store is full, count the types the site names and
+ * return; otherwise go to kedr_event_stub, the full path of fast=0.
+ */
+#define HB_SHORTCUT_STUB(name, save, restore)				\
+asm(									\
+"	.pushsection .text, \"ax\"\n"					\
+"	.globl " #name "\n"						\
+"	.type " #name ", @function\n"					\
+#name ":\n"								\
+	save								\
+"	cmpb $0, kedr_store_full(%rip)\n"				\
+"	je 3f\n"							\
+"	pushq %rcx\n"							\
+"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"	\
+"	testl %ecx, %ecx\n"						\
+"	je 2f\n"							\
+"	incq event_counts(,%rcx,8)\n"					\
+"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"	\
+"	testl %ecx, %ecx\n"						\
+"	je 1f\n"							\
+"	incq event_counts(,%rcx,8)\n"					\
+"1:	popq %rcx\n"							\
+	restore								\
+"	ret\n"								\
+"2:	popq %rcx\n"							\
+"3:\n"									\
+	restore								\
+"	jmp kedr_event_stub\n"						\
+"	.size " #name ", .-" #name "\n"					\
+"	.popsection\n")
 
-/* kedr_fast_stub's shortcut (LAHF/SETO/SAHF); the full path is
- * kedr_event_stub's (PUSHFQ/POPFQ, and DF cleared in a copy every time) */
-asm(
-"	.pushsection .text, \"ax\"\n"
-"	.globl hb_lahf_stub\n"
-"	.type hb_lahf_stub, @function\n"
-"hb_lahf_stub:\n"
-"	pushq %rax\n"
-"	lahf\n"
-"	seto %al\n"
-"	cmpb $0, kedr_store_full(%rip)\n"
-"	je 3f\n"
-"	pushq %rcx\n"
-"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "(%rdi), %ecx\n"
-"	testl %ecx, %ecx\n"
-"	je 2f\n"
-"	incq event_counts(,%rcx,8)\n"
-"	movzbl " __stringify(KEDR_SITE_COUNT_OFF) "+1(%rdi), %ecx\n"
-"	testl %ecx, %ecx\n"
-"	je 1f\n"
-"	incq event_counts(,%rcx,8)\n"
-"1:	popq %rcx\n"
-"	addb $0x7f, %al\n"
-"	sahf\n"
-"	popq %rax\n"
-"	ret\n"
-"2:	popq %rcx\n"
-"3:	addb $0x7f, %al\n"
-"	sahf\n"
-"	popq %rax\n"
-"	jmp kedr_event_stub\n"
-"	.size hb_lahf_stub, .-hb_lahf_stub\n"
-"	.popsection\n");
+/* the shortcut saving the flags with PUSHFQ/POPFQ */
+HB_SHORTCUT_STUB(hb_pushf_stub, "	pushfq\n", "	popfq\n");
+
+/* kedr_fast_stub's shortcut: LAHF/SETO, then ADD (OF) and SAHF */
+HB_SHORTCUT_STUB(hb_lahf_stub, "	pushq %rax\n	lahf\n	seto %al\n",
+		 "	addb $0x7f, %al\n	sahf\n	popq %rax\n");
 
 enum { HB_BUF, HB_CHASE, HB_LIVE, HB_DEAD, HB_NW };
 static const char *const hb_wname[HB_NW] = { "buf", "chase", "live", "dead" };
@@ -173,6 +151,29 @@ static unsigned int hb_set_inc(int w, bool inc)
 		}
 	}
 	return n;
+}
+
+static struct kedr_func *function_named(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < M.nr_funcs; i++)
+		if (!strcmp(M.funcs[i].name, name))
+			return &M.funcs[i];
+	return NULL;
+}
+
+struct wl_node {	/* tests/bench/workload.c's list */
+	struct wl_node *next;
+	u64 val;
+};
+
+static double wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static u64 hb_a[HB_ELEMS], hb_b[HB_ELEMS];

@@ -6,7 +6,6 @@
  *
  *   engine check [-f 0|1] [-s] [-v] [-n N] [-S SEED] PATH...
  *   engine bench [-f 0|1] [-r R] PATH...
- *   engine run [-f 0|1] [-r R] WORKLOAD.o
  *
  * PATH is a .ko or a directory searched for them. For each module:
  *
@@ -48,11 +47,10 @@
  * repetition and the code growth (instance bytes / original bytes) per
  * module. A benchmark, not a test.
  *
- * Mode "run" instruments tests/bench/workload.c's loops (an object file)
- * and runs them on the host's CPU, plain and instrumented, with a replica of
- * kedr_sample's part 6 (the same stub; a recorder doing what kedr_on_site()
- * and record_event() do, a global counter for the per-cpu one): the
- * slowdown on real hardware, beside the lab's emulated one. `make bench`.
+ * tests/bench/hostbench.c includes this file to run instrumented code on
+ * a real CPU, with the replica of kedr_sample's part 6 below (the same
+ * stub; a recorder doing what kedr_on_site() and record_event() do, a
+ * global counter for the per-cpu one). `make bench`.
  *
  * -s sets process_sp_accesses (sites for %rsp-based operands too); -f 0
  * clears fast (kedr_sample's fast=0: every site a plain call of
@@ -84,11 +82,11 @@ static unsigned long ARENA_SIZE = 0x60000000UL;
 #define ARENA_GUARD	(16UL << 20)	/* around the fake addresses */
 #define SITES_FAKE	0x08000000UL	/* the address the code gives the sites */
 
-/* ---- The run-time side, for "engine run" ------------------------------ */
+/* ---- The run-time side, for hostbench ---------------------------------- */
 
 /*
  * A user-space stand-in for part 6 of kedr_sample.c, so that instrumented
- * code can run on the host's CPU ("engine run"): the same stub (the same
+ * code can run on the host's CPU (tests/bench/hostbench): the same stub (the same
  * instructions but for the C function it calls), and a recorder that does
  * what kedr_on_site() and record_event() do, with a plain global where the
  * kernel has a per-cpu counter and a %gs base. For "check" only the stub's
@@ -1877,141 +1875,6 @@ static int do_bench(int reps)
 	return 0;
 }
 
-
-/* ---- Run: instrumented code on the host's CPU ------------------------------ */
-
-struct wl_node {
-	struct wl_node *next;
-	u64 val;
-};
-
-static double wall_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static struct kedr_func *function_named(const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < M.nr_funcs; i++)
-		if (!strcmp(M.funcs[i].name, name))
-			return &M.funcs[i];
-	return NULL;
-}
-
-#define WL_ELEMS	4096
-#define WL_NBUF		200		/* passes: 4 events per element */
-#define WL_NCHASE	1600000UL	/* steps: 2 events each */
-#define WL_PLAIN_SCALE	20		/* plain runs are short: do more */
-
-/*
- * do_run() - time the workloads of tests/bench/workload.c (@path, an
- * object file) plain, instrumented with the store full (counting only),
- * instrumented with the store not full; REPS times, side by side.
- */
-static int do_run(const char *path, int reps)
-{
-	typedef u64 (*buf_fn)(u64 *, u64 *, unsigned int);
-	typedef u64 (*chase_fn)(struct wl_node *, unsigned long);
-	static u64 a[WL_ELEMS], b[WL_ELEMS];
-	static struct wl_node nodes[WL_ELEMS];
-	struct kedr_func *fb, *fc;
-	unsigned int perm[WL_ELEMS], i;
-	double t[3][2][MAX_REPS];
-	u32 seed = 20261127;
-	void *sites;
-	int r, w, m;
-
-	if (load_module(path)) {
-		fprintf(stderr, "%s: cannot load\n", path);
-		return 2;
-	}
-	collect_functions();
-	run_engine(true);
-	fb = function_named("wl_buf_pass");
-	fc = function_named("wl_chase");
-	if (!fb || !fc || fb->skip || fc->skip || S.emit_errors) {
-		fprintf(stderr, "%s: the workloads are not instrumented\n", path);
-		return 2;
-	}
-	verify_function(fb);
-	verify_function(fc);
-	if (S.mismatches)
-		return 1;
-	/* the code names its sites at SITES_FAKE: put them there */
-	sites = mmap((void *)SITES_FAKE, ALIGN(M.nr_sites * sizeof(struct kedr_site) + 1, 4096UL),
-		     PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
-	if (sites != (void *)SITES_FAKE)
-		return 2;
-	memcpy(sites, M.sites, M.nr_sites * sizeof(struct kedr_site));
-	h_records = calloc(4194304, sizeof(*h_records));
-	for (i = 0; i < WL_ELEMS; i++)
-		perm[i] = i;
-	for (i = WL_ELEMS - 1; i > 0; i--) {	/* one cycle (Sattolo) */
-		unsigned int j, x;
-
-		seed = seed * 1664525 + 1013904223;
-		j = seed % i;
-		x = perm[i];
-		perm[i] = perm[j];
-		perm[j] = x;
-	}
-	for (i = 0; i < WL_ELEMS; i++) {
-		nodes[i].next = &nodes[perm[i]];
-		nodes[i].val = i;
-		a[i] = i;
-	}
-	for (r = 0; r < reps; r++) {
-		for (w = 0; w < 2; w++) {
-			for (m = 0; m < 3; m++) {	/* plain, count, store */
-				unsigned long fa = w ? fc->addr : fb->addr;
-				unsigned long fi = w ? fc->inst : fb->inst;
-				unsigned long n = w ? WL_NCHASE : WL_NBUF, k;
-				unsigned long code = m ? fi : fa;
-				double t0;
-
-				if (!m)
-					n *= WL_PLAIN_SCALE;
-				h_num_records = m == 2 ? 4194304 : 1;
-				h_claimed = m == 2 ? 0 : 1;	/* count: the store is full */
-				kedr_store_full = 0;	/* the first event finds out */
-				memset(event_counts, 0, sizeof(event_counts));
-				t0 = wall_now();
-				if (w)
-					((chase_fn)code)(nodes, n);
-				else
-					for (k = 0; k < n; k++)
-						((buf_fn)code)(a, b, WL_ELEMS);
-				t[m][w][r] = (wall_now() - t0) / (m ? 1 : WL_PLAIN_SCALE);
-			}
-		}
-	}
-	for (w = 0; w < 2; w++) {
-		double events = w ? WL_NCHASE * 2.0 : WL_NBUF * (WL_ELEMS - 1) * 4.0;
-
-		for (m = 1; m < 3; m++) {
-			double ratio[MAX_REPS], tp, ti, rm;
-
-			for (r = 0; r < reps; r++)
-				ratio[r] = t[m][w][r] / t[0][w][r];
-			tp = median(t[0][w], reps);
-			ti = median(t[m][w], reps);
-			rm = median(ratio, reps);	/* sorts @ratio */
-			printf("HOST %s %s ratio_median %.2f min %.2f max %.2f plain_ms %.3f inst_ms %.3f ns_per_event %.1f events %.0f\n",
-			       w ? "chase" : "buf", m == 1 ? "count" : "store", rm,
-			       ratio[0], ratio[reps - 1], tp * 1e3, ti * 1e3, (ti - tp) * 1e9 / events,
-			       events);
-		}
-	}
-	printf("HOST counted events in the last run: read %lu, write %lu (by construction: %.0f)\n",
-	       event_counts[1], event_counts[2], WL_NCHASE * 2.0);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long seed = 20261127, sample = 0;
@@ -2020,11 +1883,9 @@ int main(int argc, char **argv)
 	const char *mode;
 	void *arena;
 
-	if (argc < 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "bench") &&
-			  strcmp(argv[1], "run"))) {
+	if (argc < 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "bench"))) {
 		fprintf(stderr, "usage: %s check [-f 0|1] [-s] [-v] [-a BYTES] [-n N] [-S SEED] PATH...\n"
-			"       %s bench [-f 0|1] [-r R] PATH...\n"
-			"       %s run [-f 0|1] [-r R] WORKLOAD.o\n", argv[0], argv[0], argv[0]);
+			"       %s bench [-f 0|1] [-r R] PATH...\n", argv[0], argv[0]);
 		return 2;
 	}
 	mode = argv[1];
@@ -2067,8 +1928,6 @@ int main(int argc, char **argv)
 		sample_paths(sample, seed);
 	if (!strcmp(mode, "check"))
 		return do_check(named, nnamed);
-	if (!strcmp(mode, "run"))
-		return nnamed == 1 ? do_run(named[0], reps) : 2;
 	for (i = 0; i < nnamed; i++) {
 		paths = realloc(paths, (npaths + 1) * sizeof(*paths));
 		paths[npaths++] = named[i];
