@@ -5,7 +5,11 @@
 # missing or too long target_name, bad num_records, a target that is already
 # loaded, a target whose init fails, rmmod of kedr_sample while its target is
 # loaded, reading the output too early or from several readers at once,
-# loading the target a second time. One guest run.
+# loading the target a second time. One guest run; then a second, in a
+# 256 MB guest, where the largest store (num_records=4194304, 200 MB with
+# the ring's numbers) cannot be allocated: the OOM killer ends insmod while
+# kedr_sample's init waits for the pages, vzalloc fails, and init must
+# leave nothing behind.
 
 # shellcheck source=tests/lib/tap.sh
 . "$(dirname "$0")/lib/tap.sh"
@@ -73,4 +77,26 @@ ok "no kedr_sample directory left in debugfs" test ! -e /sys/kernel/debug/kedr_s
 GUEST
 )
 lab_tap "$guest"
+
+guest=$(lab_script no-room-for-the-store.sh <<'GUEST'
+. /lab/tap.sh
+KS=/lab/kedr_sample.ko
+# the OOM killer must pick insmod, not this script
+echo -1000 >/proc/self/oom_score_adj
+sh -c "echo 1000 >/proc/self/oom_score_adj; exec insmod $KS target_name=kedr_sample_target num_records=4194304" 2>/dev/null
+r=$?
+isnt "$r" 0 "insmod with a 200 MB store in a 256 MB guest does not succeed (status $r)"
+like "$(dmesg)" 'kedr_sample_init' "the allocation failed in kedr_sample's init (the OOM report names it)"
+ok "kedr_sample is not loaded" sh -c '! grep -q "^kedr_sample " /proc/modules'
+ok "no kedr_sample directory in debugfs" test ! -e /sys/kernel/debug/kedr_sample
+unlike "$(dmesg)" 'BUG:|Oops|WARNING:|general protection' "no kernel bug or warning, only the OOM report"
+ok "then kedr_sample loads with the default store" insmod $KS target_name=kedr_sample_target
+ok "the target loads and is instrumented" insmod /lab/kedr_sample_target.ko
+like "$(dmesg | grep '\[sample\] instrumented')" 'instrumented [1-9][0-9]* functions' \
+	"[sample] says what was instrumented"
+ok "rmmod the target" rmmod kedr_sample_target
+ok "rmmod kedr_sample" rmmod kedr_sample
+GUEST
+)
+lab_tap --mem 256 "$guest"
 done_testing
