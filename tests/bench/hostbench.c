@@ -266,7 +266,7 @@ int main(int argc, char **argv)
 	struct hb_cfg cfg[64];
 	int reps = 5, div = 1, ncfg = 0, r, i, w, st;
 	const char *path = NULL;
-	void *arena, *sites;
+	void *sites;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-f") && i + 1 < argc)
@@ -288,14 +288,8 @@ int main(int argc, char **argv)
 	if (i != -1 && !(i & ADDR_NO_RANDOMIZE) &&
 	    personality(i | ADDR_NO_RANDOMIZE) != -1)
 		execv("/proc/self/exe", argv);
-	if (getenv("ENGINE_ARENA_MB"))
-		ARENA_SIZE = strtoul(getenv("ENGINE_ARENA_MB"), NULL, 0) << 20;
-	arena = mmap((void *)ARENA_BASE, ARENA_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-	if (arena != (void *)ARENA_BASE) {
-		fprintf(stderr, "cannot map the arena at 0x%lx\n", ARENA_BASE);
+	if (!map_arena())
 		return 2;
-	}
 	if (load_module(path)) {
 		fprintf(stderr, "%s: cannot load\n", path);
 		return 2;

@@ -1875,13 +1875,28 @@ static int do_bench(int reps)
 	return 0;
 }
 
+/* map the arena at ARENA_BASE (ENGINE_ARENA_MB: its size); false, said, if it cannot be */
+static bool map_arena(void)
+{
+	void *arena;
+
+	if (getenv("ENGINE_ARENA_MB"))
+		ARENA_SIZE = strtoul(getenv("ENGINE_ARENA_MB"), NULL, 0) << 20;
+	arena = mmap((void *)ARENA_BASE, ARENA_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
+	if (arena != (void *)ARENA_BASE) {
+		fprintf(stderr, "cannot map the arena at 0x%lx\n", ARENA_BASE);
+		return false;
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
 	unsigned long seed = 20261127, sample = 0;
 	char **named = NULL;
 	int nnamed = 0, reps = 5, i;
 	const char *mode;
-	void *arena;
 
 	if (argc < 3 || (strcmp(argv[1], "check") && strcmp(argv[1], "bench"))) {
 		fprintf(stderr, "usage: %s check [-f 0|1] [-s] [-v] [-a BYTES] [-n N] [-S SEED] PATH...\n"
@@ -1889,14 +1904,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	mode = argv[1];
-	if (getenv("ENGINE_ARENA_MB"))
-		ARENA_SIZE = strtoul(getenv("ENGINE_ARENA_MB"), NULL, 0) << 20;
-	arena = mmap((void *)ARENA_BASE, ARENA_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED_NOREPLACE, -1, 0);
-	if (arena != (void *)ARENA_BASE) {
-		fprintf(stderr, "cannot map the arena at 0x%lx\n", ARENA_BASE);
+	if (!map_arena())
 		return 2;
-	}
 	named = calloc(argc, sizeof(*named));
 	for (i = 2; i < argc; i++) {
 		struct stat st;
